@@ -1,0 +1,35 @@
+# Everything a fresh machine with Go and Node needs is installed from here:
+# the pinned Node tools with `npm ci`, the Go modules with `go mod download`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# jsii prints a large banner on every run under Node 20 unless told not to.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Offline synth needs no credentials, only an environment to put in the templates.
+export CDK_DEFAULT_ACCOUNT ?= 123456789012
+export CDK_DEFAULT_REGION ?= ap-northeast-1
+
+NODE_STAMP := node_modules/.make-stamp
+GO_STAMP := .cache/go-mod-download
+
+.PHONY: help deps synth test dev clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(GO_STAMP): go.mod go.sum
+	go mod download
+	@mkdir -p $(@D) && touch $@
+
+deps: $(NODE_STAMP) $(GO_STAMP) ## install the pinned Node tools and the Go modules
+
+test: deps ## run every test (unit, DynamoDB against dynalite, template assertions and snapshots)
+	go vet ./...
+	go test ./...
+
+clean: ## remove build output
+	rm -rf cdk.out bin build .cache
