@@ -19,6 +19,8 @@ help: ## list the targets
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@# The CLI ships Go templates; a go.mod keeps them out of this module's ./...
+	@printf 'module nodemodules\n' > node_modules/go.mod
 	@touch $@
 
 $(GO_STAMP): go.mod go.sum

@@ -1,0 +1,256 @@
+package webapp
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/internal/staticpaths"
+)
+
+// OriginAccess says how CloudFront proves to S3 that it may read the static
+// files.
+type OriginAccess string
+
+const (
+	// OriginAccessIdentity (OAI) is the design's default: a bucket policy grants
+	// the identity s3:GetObject and nothing else.
+	OriginAccessIdentity OriginAccess = "OAI"
+	// OriginAccessControl (OAC) is what AWS now recommends: CloudFront signs
+	// its requests, and the bucket policy grants s3:GetObject to this
+	// distribution only. It also supports SSE-KMS buckets.
+	OriginAccessControl OriginAccess = "OAC"
+)
+
+// DefaultStage is the API Gateway stage name when Props.Stage is empty.
+const DefaultStage = "v1"
+
+// Limits and defaults of the function.
+const (
+	DefaultMemorySize     = 256
+	DefaultTimeoutSeconds = 10
+	// maxTimeoutSeconds stays below API Gateway's 29 s integration timeout: a
+	// slower function would be cut off by API Gateway with a 504 anyway.
+	maxTimeoutSeconds = 28
+)
+
+// Props configure a WebApp. Only FunctionDir and StaticDir are required.
+type Props struct {
+	// FunctionDir is the directory of the Go main package that becomes the
+	// function's bootstrap, for example "lambda". It is built during synth with
+	// the local Go toolchain for linux/arm64. Required.
+	FunctionDir string
+
+	// FunctionMemorySize is the function's memory in MiB (128–10240).
+	// Default: 256, which also buys the CPU share that keeps cold starts short.
+	FunctionMemorySize int
+
+	// FunctionTimeout is how long one request may run, at most 28 seconds
+	// because API Gateway stops waiting after 29.
+	// Default: 10 seconds.
+	FunctionTimeout awscdk.Duration
+
+	// FunctionEnvironment is added to the function's environment.
+	// Default: no variables besides those a stack adds later.
+	FunctionEnvironment map[string]string
+
+	// Stage is the API Gateway stage name; CloudFront's origin path points at
+	// it, so the site itself lives at the root of the domain.
+	// Default: "v1".
+	Stage string
+
+	// StaticDir is the directory whose files are deployed to the static bucket,
+	// keeping their relative paths (static/css/site.css is served at
+	// /css/site.css). Required.
+	StaticDir string
+
+	// StaticPaths are the CloudFront path patterns served from the bucket;
+	// every other path goes to the function.
+	// Default: "/css/*", "/js/*", "/images/*", "/favicon.ico".
+	StaticPaths []string
+
+	// StaticOriginAccess says how CloudFront reads the bucket.
+	// Default: OriginAccessIdentity.
+	StaticOriginAccess OriginAccess
+
+	// StaticBucketRemovalPolicy says what happens to the bucket when the stack
+	// is deleted. With awscdk.RemovalPolicy_DESTROY the objects are deleted too.
+	// Default: the bucket and its files are kept (RETAIN).
+	StaticBucketRemovalPolicy awscdk.RemovalPolicy
+
+	// DomainName is the site's custom domain, for example "www.example.com".
+	// It needs HostedZone (for DNS validation and the alias records) or
+	// Certificate (then DNS is yours to manage).
+	// Default: the distribution's own *.cloudfront.net domain, no certificate.
+	DomainName string
+
+	// HostedZone is the Route 53 zone that DomainName belongs to. With it the
+	// construct creates the A and AAAA alias records and, when the stack is in
+	// us-east-1 and no Certificate is given, a DNS-validated certificate.
+	// Default: no DNS records.
+	HostedZone awsroute53.IHostedZone
+
+	// Certificate is an ACM certificate in us-east-1 covering DomainName, for
+	// example from NewCertificateStack when this stack is in another region.
+	// Default: a DNS-validated certificate created in this stack, which
+	// requires the stack to be in us-east-1.
+	Certificate awscertificatemanager.ICertificate
+}
+
+var (
+	stagePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	// CloudFront path pattern characters: A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
+	pathPattern = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{1,254}$`)
+)
+
+// withDefaults returns a copy of p with every empty optional field set to its
+// default, so the rest of the construct reads one complete set of values.
+func (p Props) withDefaults() Props {
+	if p.Stage == "" {
+		p.Stage = DefaultStage
+	}
+	if p.StaticPaths == nil {
+		p.StaticPaths = staticpaths.Default()
+	}
+	if p.StaticOriginAccess == "" {
+		p.StaticOriginAccess = OriginAccessIdentity
+	}
+	if p.FunctionMemorySize == 0 {
+		p.FunctionMemorySize = DefaultMemorySize
+	}
+	if p.FunctionTimeout == nil {
+		p.FunctionTimeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+	}
+	if p.StaticBucketRemovalPolicy == "" {
+		p.StaticBucketRemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	return p
+}
+
+// validate checks every prop and returns all problems at once, so a user fixes
+// them in one round. Values that are unresolved tokens are skipped: they are
+// only known at deploy time. region is the stack's region (a token for an
+// environment-agnostic stack).
+func (p Props) validate(region string) error {
+	var problems []string
+	add := func(format string, args ...any) {
+		problems = append(problems, "webapp: "+fmt.Sprintf(format, args...))
+	}
+
+	checkDir := func(prop, dir string) {
+		switch st, err := os.Stat(dir); {
+		case dir == "":
+			add("%s is required: the directory of %s", prop, map[string]string{
+				"FunctionDir": "the function's Go main package, for example \"lambda\"",
+				"StaticDir":   "the static files, for example \"static\"",
+			}[prop])
+		case err != nil:
+			add("%s %q does not exist: give a path relative to where synth runs (the cdk.json directory) or an absolute one", prop, dir)
+		case !st.IsDir():
+			add("%s %q is not a directory", prop, dir)
+		}
+	}
+	checkDir("FunctionDir", p.FunctionDir)
+	checkDir("StaticDir", p.StaticDir)
+
+	if !stagePattern.MatchString(p.Stage) {
+		add("Stage %q is invalid: use 1 to 128 letters, digits, '-' or '_'", p.Stage)
+	}
+	if p.FunctionMemorySize < 128 || p.FunctionMemorySize > 10240 {
+		add("FunctionMemorySize %d is out of range: use 128 to 10240 MiB", p.FunctionMemorySize)
+	}
+	if !unresolved(p.FunctionTimeout) {
+		if s := *p.FunctionTimeout.ToSeconds(nil); s < 1 || s > maxTimeoutSeconds {
+			add("FunctionTimeout %gs is out of range: use 1 to %d seconds (API Gateway gives up after 29)", s, maxTimeoutSeconds)
+		}
+	}
+	switch p.StaticOriginAccess {
+	case OriginAccessIdentity, OriginAccessControl:
+	default:
+		add("StaticOriginAccess %q is unknown: use webapp.OriginAccessIdentity or webapp.OriginAccessControl", p.StaticOriginAccess)
+	}
+	p.validateStaticPaths(add)
+	p.validateDomain(region, add)
+
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(problems, "\n"))
+}
+
+func (p Props) validateStaticPaths(add func(string, ...any)) {
+	if len(p.StaticPaths) == 0 {
+		add("StaticPaths is empty: leave it nil for the defaults, or list at least one pattern such as \"/css/*\"")
+	}
+	// CloudFront allows 25 cache behaviours per distribution by default.
+	if len(p.StaticPaths) > 24 {
+		add("StaticPaths has %d patterns: CloudFront allows 25 behaviours per distribution, one is the default", len(p.StaticPaths))
+	}
+	seen := map[string]bool{}
+	for _, path := range p.StaticPaths {
+		switch {
+		case !pathPattern.MatchString(path):
+			add("StaticPaths entry %q is invalid: start with '/' and use letters, digits and _-.$/~\"'@:+&*? (at most 255 characters)", path)
+		case strings.Trim(path, "/*") == "":
+			add("StaticPaths entry %q would send every request to the bucket: name the static folders instead, such as \"/css/*\"", path)
+		case seen[path]:
+			add("StaticPaths entry %q is listed twice", path)
+		}
+		seen[path] = true
+	}
+}
+
+func (p Props) validateDomain(region string, add func(string, ...any)) {
+	domainResolved := !unresolved(p.DomainName)
+	switch {
+	case p.DomainName == "" && p.HostedZone != nil:
+		add("HostedZone is set but DomainName is empty: set DomainName to a name in the zone, for example \"www.\" + the zone name")
+		return
+	case p.DomainName == "" && p.Certificate != nil:
+		add("Certificate is set but DomainName is empty: set the DomainName the certificate covers")
+		return
+	case p.DomainName == "":
+		return
+	case p.HostedZone == nil && p.Certificate == nil:
+		add("DomainName %q needs HostedZone (to validate a certificate and create the DNS records) or Certificate", p.DomainName)
+	}
+	if domainResolved && !domainPattern.MatchString(p.DomainName) {
+		add("DomainName %q is not a valid lower-case DNS name such as \"www.example.com\"", p.DomainName)
+	}
+	if p.HostedZone != nil && domainResolved {
+		zone := strings.TrimSuffix(*p.HostedZone.ZoneName(), ".")
+		if !unresolved(zone) && p.DomainName != zone && !strings.HasSuffix(p.DomainName, "."+zone) {
+			add("DomainName %q is not in HostedZone %q: use a name that ends with %q", p.DomainName, zone, zone)
+		}
+	}
+	if p.Certificate != nil {
+		arn := *p.Certificate.CertificateArn()
+		if !unresolved(arn) {
+			if parts := strings.Split(arn, ":"); len(parts) > 3 && parts[3] != "us-east-1" {
+				add("Certificate %q is in %s: CloudFront only uses certificates in us-east-1", arn, parts[3])
+			}
+		}
+		return
+	}
+	if p.HostedZone == nil {
+		return
+	}
+	switch {
+	case unresolved(region):
+		add("DomainName %q needs a certificate in us-east-1, but the stack has no region at synth time: set the stack's Env (CDK_DEFAULT_REGION), or pass Certificate", p.DomainName)
+	case region != "us-east-1":
+		add("DomainName %q needs a certificate in us-east-1, but the stack is in %s: pass Certificate, for example from webapp.NewCertificateStack (a us-east-1 stack with CrossRegionReferences), or deploy this stack to us-east-1", p.DomainName, region)
+	}
+}
+
+// unresolved reports whether v is a token, known only at deploy time.
+func unresolved(v any) bool {
+	return *awscdk.Token_IsUnresolved(v)
+}

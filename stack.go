@@ -1,0 +1,189 @@
+// Command gowebapp is the CDK app: it synthesizes the web site's stacks.
+//
+// Configuration comes from CDK context (cdk.json or -c key=value):
+//
+//	stage           API Gateway stage name and stack name suffix (default v1)
+//	domainName      custom domain, e.g. www.example.com (default: none)
+//	hostedZoneId    Route 53 zone id of that domain, e.g. Z0123456789ABCDEFGHIJ
+//	hostedZoneName  that zone's name, e.g. example.com
+//
+// Account and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/constructs/webapp"
+)
+
+// SiteConfig is what the app reads from the context and the environment.
+type SiteConfig struct {
+	Stage          string
+	DomainName     string
+	HostedZoneID   string
+	HostedZoneName string
+	// Account and Region of the site's stack; empty means environment-agnostic.
+	Account, Region string
+}
+
+// configFromContext reads the context keys, and complains about a half-given
+// hosted zone, which the construct cannot see.
+func configFromContext(node constructs.Node, environ func(string) string) (SiteConfig, error) {
+	get := func(key string) string {
+		v, _ := node.TryGetContext(jsii.String(key)).(string)
+		return strings.TrimSpace(v)
+	}
+	cfg := SiteConfig{
+		Stage:          get("stage"),
+		DomainName:     get("domainName"),
+		HostedZoneID:   get("hostedZoneId"),
+		HostedZoneName: strings.TrimSuffix(get("hostedZoneName"), "."),
+		Account:        environ("CDK_DEFAULT_ACCOUNT"),
+		Region:         environ("CDK_DEFAULT_REGION"),
+	}
+	if cfg.Stage == "" {
+		cfg.Stage = webapp.DefaultStage
+	}
+	if (cfg.HostedZoneID == "") != (cfg.HostedZoneName == "") {
+		return cfg, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", cfg.HostedZoneID, cfg.HostedZoneName)
+	}
+	return cfg, nil
+}
+
+// SiteStackProps configure NewSiteStack.
+type SiteStackProps struct {
+	awscdk.StackProps
+	// Config gives the stage and the custom domain.
+	Config SiteConfig
+	// WebApp is passed to the construct; FunctionDir and StaticDir default to
+	// lambda and static, Stage, DomainName and HostedZone come from Config.
+	WebApp webapp.Props
+}
+
+// SiteStack is the site with its data: the WebApp construct and the app's table.
+type SiteStack struct {
+	awscdk.Stack
+	Site  *webapp.WebApp
+	Table awsdynamodb.Table
+}
+
+// NewSiteStack defines the site's stack. It shows how a stack extends the
+// construct: it adds a table and grants the function exactly what the app does
+// with it. When the custom domain needs a certificate that this stack's region
+// cannot hold (CloudFront reads certificates only in us-east-1), it also adds a
+// sibling stack in us-east-1 for the certificate and references it across
+// regions.
+func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) *SiteStack {
+	cfg, sp, wp := props.Config, props.StackProps, props.WebApp
+	certElsewhere := wp.Certificate == nil && cfg.DomainName != "" && cfg.HostedZoneID != "" &&
+		cfg.Region != "" && cfg.Region != "us-east-1"
+	if certElsewhere {
+		sp.CrossRegionReferences = jsii.Bool(true)
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+
+	if wp.FunctionDir == "" {
+		wp.FunctionDir = "lambda"
+	}
+	if wp.StaticDir == "" {
+		wp.StaticDir = "static"
+	}
+	if wp.Stage == "" {
+		wp.Stage = cfg.Stage
+	}
+	if wp.DomainName == "" {
+		wp.DomainName = cfg.DomainName
+	}
+	if wp.HostedZone == nil {
+		wp.HostedZone = importZone(stack, cfg)
+	}
+	if certElsewhere {
+		certStack := webapp.NewCertificateStack(scope, id+"-Certificate", &webapp.CertificateStackProps{
+			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: stack.Account()}},
+			DomainName: wp.DomainName,
+			// The imported zone's id is a literal, so using it in the other
+			// stack creates no cross-stack reference.
+			HostedZone: wp.HostedZone,
+		})
+		wp.Certificate = certStack.Certificate
+	}
+
+	table := awsdynamodb.NewTable(stack, jsii.String("Todos"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		Encryption: awsdynamodb.TableEncryption_AWS_MANAGED,
+		// The todos are the users' data: deleting the stack must not delete them.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	site := webapp.NewWebApp(stack, "Site", &wp)
+	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
+	// Only the calls the app makes: no BatchWrite, no table administration.
+	table.Grant(site.Function, *jsii.Strings(
+		"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan",
+	)...)
+
+	return &SiteStack{Stack: stack, Site: site, Table: table}
+}
+
+// importZone refers to the configured hosted zone by its id and name, without
+// a lookup (which would need credentials at synth). Nil without a zone.
+func importZone(scope constructs.Construct, cfg SiteConfig) awsroute53.IHostedZone {
+	if cfg.HostedZoneID == "" {
+		return nil
+	}
+	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(cfg.HostedZoneID),
+		ZoneName:     jsii.String(cfg.HostedZoneName),
+	})
+}
+
+// StackName is the name of the site's stack for a stage, so that stages can
+// live side by side in one account.
+func StackName(stage string) string {
+	return "GoWebApp-" + stage
+}
+
+// NewSite adds the site's stacks for cfg to app.
+func NewSite(app constructs.Construct, cfg SiteConfig) *SiteStack {
+	var env *awscdk.Environment
+	if cfg.Account != "" || cfg.Region != "" {
+		env = &awscdk.Environment{}
+		if cfg.Account != "" {
+			env.Account = jsii.String(cfg.Account)
+		}
+		if cfg.Region != "" {
+			env.Region = jsii.String(cfg.Region)
+		}
+	}
+	return NewSiteStack(app, StackName(cfg.Stage), &SiteStackProps{
+		StackProps: awscdk.StackProps{
+			Env:         env,
+			Description: jsii.String("Go web app on Lambda, API Gateway, S3 and CloudFront (stage " + cfg.Stage + ")"),
+		},
+		Config: cfg,
+	})
+}
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	cfg, err := configFromContext(app.Node(), os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	NewSite(app, cfg)
+	app.Synth(nil)
+}
