@@ -12,7 +12,7 @@ export CDK_DEFAULT_REGION ?= ap-northeast-1
 NODE_STAMP := node_modules/.make-stamp
 GO_STAMP := .cache/go-mod-download
 
-.PHONY: help deps synth test dev clean
+.PHONY: help deps synth test snapshots dev clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,9 +29,22 @@ $(GO_STAMP): go.mod go.sum
 
 deps: $(NODE_STAMP) $(GO_STAMP) ## install the pinned Node tools and the Go modules
 
+# Extra CDK CLI arguments, e.g. make synth CDK_ARGS="-c stage=prod -c domainName=www.example.com ..."
+CDK_ARGS ?=
+CDK := node_modules/.bin/cdk
+
+synth: deps ## synthesize the stacks into cdk.out and summarize what would be deployed
+	$(CDK) synth --quiet $(CDK_ARGS)
+	@echo
+	@echo "Templates are in cdk.out/. They would deploy:"
+	@go run ./cmd/synth-summary cdk.out
+
 test: deps ## run every test (unit, DynamoDB against dynalite, template assertions and snapshots)
 	go vet ./...
 	go test ./...
+
+snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff before committing)
+	go test . -run 'TestSnapshots' -update
 
 clean: ## remove build output
 	rm -rf cdk.out bin build .cache

@@ -1,0 +1,4 @@
+// The example site's function: a plain net/http handler would go here.
+package main
+
+func main() {}
