@@ -1,0 +1,399 @@
+// Package apigw adapts an http.Handler to API Gateway REST API (v1) proxy
+// events, so the site's handlers run unchanged in Lambda, locally and under
+// httptest.
+//
+// It is written here rather than taken from a library: the adapter is two
+// small functions, while awslabs/aws-lambda-go-api-proxy is one module that
+// requires every router it has an adapter for, and gets the edge cases wrong
+// in long-open issues (only one of several Set-Cookie headers reaches the
+// client, #204; custom domains and stage prefixes, #82).
+//
+// What the adapter derives from the event, and how:
+//   - r.URL and r.RequestURI come from event.path (the app's path, without the
+//     stage; REST APIs deliver it still percent-encoded) and the multi-value
+//     query string; r.Header from the multi-value headers.
+//   - r.Host is the viewer's host: X-Forwarded-Host when CloudFront's
+//     viewer-request function set it ("via CloudFront"), the Host header (the
+//     execute-api domain) otherwise ("direct").
+//   - r.RemoteAddr is the client's address as "ip:0", so net.SplitHostPort works.
+//   - r.TLS is non-nil and X-Forwarded-Proto is "https", always: execute-api
+//     only speaks HTTPS and the distribution redirects HTTP to HTTPS, so the
+//     viewer's connection was TLS whichever way the request came.
+//   - The request id, stage, URL prefix and authorizer context go into the
+//     context through package reqinfo, never into headers a client could send.
+//
+// The API must list "*/*" in its binaryMediaTypes, so that API Gateway passes
+// form and multipart bodies base64-encoded and decodes the binary responses
+// this package base64-encodes.
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gowebapp/webapp/internal/reqinfo"
+)
+
+// BadRequestError is the error NewRequest returns for an event no handler
+// should see. Its Message is safe to show the client.
+type BadRequestError struct {
+	Message string
+}
+
+func (e *BadRequestError) Error() string { return "apigw: " + e.Message }
+
+// Handler adapts h to a Lambda handler for API Gateway REST API (v1) proxy events.
+//
+// An event that NewRequest rejects gets a 400 without calling h. A panic in h
+// becomes a 500 and is logged, as net/http's server does, so that one bad
+// request does not cost the next one a cold start.
+func Handler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		r, err := NewRequest(ctx, e)
+		if bad := (*BadRequestError)(nil); errors.As(err, &bad) {
+			return errorResponse(http.StatusBadRequest, "BadRequestError", bad.Message), nil
+		} else if err != nil {
+			return events.APIGatewayProxyResponse{}, err
+		}
+		return serve(h, r), nil
+	}
+}
+
+func serve(h http.Handler, r *http.Request) (resp events.APIGatewayProxyResponse) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				buf := make([]byte, 64<<10)
+				buf = buf[:runtime.Stack(buf, false)]
+				log.Printf("apigw: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, buf)
+			}
+			resp = errorResponse(http.StatusInternalServerError, "InternalServerError", "An internal server error occurred.")
+		}
+	}()
+	w := NewResponseWriter()
+	h.ServeHTTP(w, r)
+	return w.Response()
+}
+
+// errorResponse is an error in Chalice's shape, {"Code": ..., "Message": ...}.
+func errorResponse(status int, code, message string) events.APIGatewayProxyResponse {
+	body, _ := json.Marshal(struct{ Code, Message string }{code, message})
+	return events.APIGatewayProxyResponse{
+		StatusCode:        status,
+		MultiValueHeaders: map[string][]string{"Content-Type": {"application/json"}},
+		Body:              string(body),
+	}
+}
+
+// NewRequest returns the request that e describes. Its context is ctx (so
+// the Lambda deadline and lambdacontext stay) carrying the request's
+// reqinfo.Info. It returns a *BadRequestError for a body that is not valid
+// base64, a method that is not an HTTP token or a path that is not valid
+// percent-encoding.
+func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Request, error) {
+	if !isToken(e.HTTPMethod) {
+		return nil, &BadRequestError{"request method is not valid"}
+	}
+	u, err := requestURL(e)
+	if err != nil {
+		return nil, &BadRequestError{"request path is not valid"}
+	}
+	body := []byte(e.Body)
+	if e.IsBase64Encoded {
+		if body, err = base64.StdEncoding.DecodeString(e.Body); err != nil {
+			return nil, &BadRequestError{"request body is not valid base64"}
+		}
+	}
+
+	header := requestHeader(e)
+	host, viaCloudFront := header.Get("X-Forwarded-Host"), true
+	if host == "" {
+		host, viaCloudFront = header.Get("Host"), false
+	}
+	if host == "" {
+		host = e.RequestContext.DomainName
+	}
+	header.Del("Host")
+	header.Set("X-Forwarded-Proto", "https")
+	header.Del("Transfer-Encoding")
+	header.Del("Content-Length")
+	if len(body) > 0 {
+		header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+
+	proto, major, minor := "HTTP/1.1", 1, 1
+	if p := e.RequestContext.Protocol; p != "" {
+		if mj, mn, ok := http.ParseHTTPVersion(p); ok {
+			proto, major, minor = p, mj, mn
+		}
+	}
+	r := &http.Request{
+		Method:        e.HTTPMethod,
+		URL:           u,
+		Proto:         proto,
+		ProtoMajor:    major,
+		ProtoMinor:    minor,
+		Header:        header,
+		Body:          http.NoBody,
+		ContentLength: int64(len(body)),
+		Host:          host,
+		RemoteAddr:    remoteAddr(header, e.RequestContext.Identity.SourceIP, viaCloudFront),
+		RequestURI:    u.RequestURI(),
+		TLS:           &tls.ConnectionState{HandshakeComplete: true, ServerName: serverName(host)},
+	}
+	if len(body) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	info := reqinfo.Info{
+		RequestID: e.RequestContext.RequestID,
+		Stage:     e.RequestContext.Stage,
+	}
+	if !viaCloudFront {
+		info.BasePath = basePath(e)
+	}
+	if len(e.RequestContext.Authorizer) > 0 {
+		info.Authorizer = e.RequestContext.Authorizer
+	}
+	return r.WithContext(reqinfo.With(ctx, info)), nil
+}
+
+// requestURL is the URL of a server request: path and query only. The path
+// is kept in its original encoding (RawPath) when that differs from the
+// default one, as net/http's server does.
+func requestURL(e events.APIGatewayProxyRequest) (*url.URL, error) {
+	raw := e.Path
+	if !strings.HasPrefix(raw, "/") {
+		raw = "/" + raw
+	}
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		return nil, err
+	}
+	u := &url.URL{Path: p}
+	if u.EscapedPath() != raw {
+		u.RawPath = raw // EscapedPath ignores it unless it is a valid encoding of Path
+	}
+	query := url.Values(e.MultiValueQueryStringParameters)
+	if len(query) == 0 && len(e.QueryStringParameters) > 0 {
+		query = make(url.Values, len(e.QueryStringParameters))
+		for k, v := range e.QueryStringParameters {
+			query[k] = []string{v}
+		}
+	}
+	u.RawQuery = query.Encode()
+	return u, nil
+}
+
+// requestHeader copies the event's headers, dropping any a net/http server
+// would have refused: names that are not tokens, values with control bytes.
+func requestHeader(e events.APIGatewayProxyRequest) http.Header {
+	h := make(http.Header, max(len(e.MultiValueHeaders), len(e.Headers))+2)
+	add := func(k, v string) {
+		if isToken(k) && isFieldValue(v) {
+			h.Add(k, v)
+		}
+	}
+	if len(e.MultiValueHeaders) > 0 {
+		for k, vs := range e.MultiValueHeaders {
+			for _, v := range vs {
+				add(k, v)
+			}
+		}
+	} else {
+		for k, v := range e.Headers {
+			add(k, v)
+		}
+	}
+	return h
+}
+
+// remoteAddr is the client's address as "ip:0".
+//
+// Direct to execute-api, it is API Gateway's sourceIp: the peer of the TCP
+// connection, which the client cannot choose. Via CloudFront, sourceIp is
+// CloudFront's edge, and the client is in X-Forwarded-For. CloudFront appends
+// the viewer's address to whatever X-Forwarded-For the viewer sent, and API
+// Gateway may append sourceIp after it, so the client is the rightmost entry
+// that is not sourceIp: the leftmost ones are the viewer's own word. For an
+// honest viewer that is also the first entry.
+func remoteAddr(h http.Header, sourceIP string, viaCloudFront bool) string {
+	if viaCloudFront {
+		source, _ := netip.ParseAddr(sourceIP)
+		entries := strings.Split(strings.Join(h.Values("X-Forwarded-For"), ","), ",")
+		for i := len(entries) - 1; i >= 0; i-- {
+			ip, err := netip.ParseAddr(strings.TrimSpace(entries[i]))
+			if err != nil {
+				break
+			}
+			if ip != source {
+				return netip.AddrPortFrom(ip, 0).String()
+			}
+		}
+	}
+	if sourceIP == "" {
+		return ""
+	}
+	return net.JoinHostPort(sourceIP, "0") // the console's test invoke sends "test-invoke-source-ip"
+}
+
+// basePath is the prefix of the viewer's URL before event.path when the
+// request came to an API Gateway domain directly. Rule: requestContext.path
+// is the path the viewer asked for and event.path its tail, so the prefix is
+// requestContext.path minus event.path ("/prod" on execute-api, a base path
+// mapping's "/api" or "" on a custom domain); when requestContext.path is
+// missing or does not end with event.path, it is "/"+stage.
+func basePath(e events.APIGatewayProxyRequest) string {
+	full, tail := e.RequestContext.Path, e.Path
+	if full != "" && strings.HasSuffix(full, tail) {
+		return strings.TrimSuffix(strings.TrimSuffix(full, tail), "/")
+	}
+	if e.RequestContext.Stage == "" {
+		return ""
+	}
+	return "/" + e.RequestContext.Stage
+}
+
+func serverName(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}
+
+// isToken reports whether s is an RFC 9110 token, as methods and header
+// names must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c <= ' ' || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isFieldValue reports whether s may be a header value: no control bytes
+// other than horizontal tab.
+func isFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// ResponseWriter is an http.ResponseWriter that collects a response for API
+// Gateway. Like net/http's, it ignores header changes after WriteHeader,
+// sniffs a missing Content-Type and refuses a body for 204 and 304.
+type ResponseWriter struct {
+	header http.Header
+	sent   http.Header // the header at WriteHeader time
+	status int
+	body   bytes.Buffer
+}
+
+// NewResponseWriter returns an empty ResponseWriter.
+func NewResponseWriter() *ResponseWriter {
+	return &ResponseWriter{header: make(http.Header)}
+}
+
+// Header returns the header map that WriteHeader will send.
+func (w *ResponseWriter) Header() http.Header { return w.header }
+
+// WriteHeader sets the status code. The first call wins; informational
+// (1xx) codes are ignored, since API Gateway cannot send them.
+func (w *ResponseWriter) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code)) // as net/http does
+	}
+	if w.status != 0 || code < 200 {
+		return
+	}
+	w.status = code
+	w.sent = w.header.Clone()
+	if w.sent == nil {
+		w.sent = make(http.Header)
+	}
+}
+
+// Write appends p to the body, sending a 200 first if WriteHeader was not called.
+func (w *ResponseWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.status == http.StatusNoContent || w.status == http.StatusNotModified {
+		return 0, http.ErrBodyNotAllowed
+	}
+	return w.body.Write(p)
+}
+
+// Response returns what the handler wrote as an API Gateway response. All
+// headers go into MultiValueHeaders, so repeated ones (Set-Cookie) survive.
+// The body is sent as is when it is UTF-8 text (see IsText), base64-encoded
+// otherwise.
+func (w *ResponseWriter) Response() events.APIGatewayProxyResponse {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	h := w.sent
+	body := w.body.Bytes()
+	_, haveType := h["Content-Type"]
+	if !haveType && len(body) > 0 && h.Get("Content-Encoding") == "" {
+		h.Set("Content-Type", http.DetectContentType(body))
+	}
+	resp := events.APIGatewayProxyResponse{StatusCode: w.status, MultiValueHeaders: h}
+	if len(body) == 0 {
+		return resp
+	}
+	ce := h.Get("Content-Encoding")
+	if (ce == "" || strings.EqualFold(ce, "identity")) && IsText(h.Get("Content-Type")) && utf8.Valid(body) {
+		resp.Body = string(body)
+	} else {
+		resp.Body = base64.StdEncoding.EncodeToString(body)
+		resp.IsBase64Encoded = true
+	}
+	return resp
+}
+
+// IsText reports whether a body of the media type contentType is text, to
+// be sent as is rather than base64-encoded: text/*, JSON, XML, JavaScript,
+// SVG and url-encoded forms. Parameters (charset) are ignored; the
+// ResponseWriter still base64-encodes text that is not valid UTF-8.
+func IsText(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	switch {
+	case strings.HasPrefix(mt, "text/"),
+		strings.HasSuffix(mt, "+json"),
+		strings.HasSuffix(mt, "+xml"):
+		return true
+	}
+	switch mt {
+	case "application/json", "application/xml", "application/javascript",
+		"application/x-www-form-urlencoded", "image/svg+xml":
+		return true
+	}
+	return false
+}
