@@ -1,0 +1,182 @@
+package todo
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestNewValidates(t *testing.T) {
+	tests := []struct {
+		name      string
+		draft     Draft
+		wantField string // "" when valid
+	}{
+		{"minimal", Draft{Title: "Buy milk", Priority: 3}, ""},
+		{"trimmed title", Draft{Title: "  Buy milk \n", Priority: 1}, ""},
+		{"japanese title of 200 characters", Draft{Title: strings.Repeat("牛", 200), Priority: 5}, ""},
+		{"memo with line breaks", Draft{Title: "x", Memo: "line 1\nline 2\r\n\tindented", Priority: 2}, ""},
+		{"empty title", Draft{Title: "", Priority: 3}, "title"},
+		{"blank title", Draft{Title: " \t ", Priority: 3}, "title"},
+		{"title of 201 characters", Draft{Title: strings.Repeat("a", 201), Priority: 3}, "title"},
+		{"title with a control character", Draft{Title: "a\x00b", Priority: 3}, "title"},
+		{"title not UTF-8", Draft{Title: "a\xffb", Priority: 3}, "title"},
+		{"memo of 2001 characters", Draft{Title: "x", Memo: strings.Repeat("メ", 2001), Priority: 3}, "memo"},
+		{"memo with a control character", Draft{Title: "x", Memo: "a\x07", Priority: 3}, "memo"},
+		{"priority 0", Draft{Title: "x", Priority: 0}, "priority"},
+		{"priority 6", Draft{Title: "x", Priority: 6}, "priority"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := New(tt.draft, now)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("New(%+v) = %v, want no error", tt.draft, err)
+				}
+				if got.Title != strings.TrimSpace(tt.draft.Title) || got.Version != 1 || !got.CreatedAt.Equal(now) ||
+					!got.UpdatedAt.Equal(now) || !ValidID(got.ID) {
+					t.Errorf("New(%+v) = %+v, want trimmed title, version 1, times %v and a valid id", tt.draft, got, now)
+				}
+				return
+			}
+			var verr *ValidationError
+			if !errors.As(err, &verr) || verr.Field != tt.wantField {
+				t.Fatalf("New(%+v) error = %v, want a ValidationError of field %q", tt.draft, err, tt.wantField)
+			}
+			if !strings.Contains(verr.Message, tt.wantField) {
+				t.Errorf("message %q does not name the field %q", verr.Message, tt.wantField)
+			}
+		})
+	}
+}
+
+func TestNewIDIsRandomAndValid(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewID()
+		if !ValidID(id) {
+			t.Fatalf("NewID() = %q, which ValidID refuses", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewID() returned %q twice", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestValidID(t *testing.T) {
+	for id, want := range map[string]bool{
+		NewID():                          true,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ":     true,
+		"":                               false,
+		"ABCDEFGHIJKLMNOPQRSTUVWXY":      false, // 25
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZA":    false, // 27
+		"abcdefghijklmnopqrstuvwxyz":     false, // lowercase
+		"ABCDEFGHIJKLMNOPQRSTUVWXY1":     false, // 1 is not base32
+		"ABCDEFGHIJKLMNOPQRSTUVWXY/":     false,
+		"../../../../../../etc/passwd":   false,
+		"<script>alert(1)</script>ABCDE": false,
+	} {
+		if got := ValidID(id); got != want {
+			t.Errorf("ValidID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	id := NewID()
+	c := EncodeCursor(id)
+	if strings.ContainsAny(c, "+/=") {
+		t.Errorf("cursor %q is not URL-safe", c)
+	}
+	got, err := DecodeCursor(c)
+	if err != nil || got != id {
+		t.Fatalf("DecodeCursor(EncodeCursor(%q)) = %q, %v; want the id back", id, got, err)
+	}
+}
+
+func TestDecodeCursorRefusesForgeries(t *testing.T) {
+	b64 := func(s string) string { return strings.TrimRight(b64url(s), "=") }
+	for name, c := range map[string]string{
+		"not base64":        "!!!",
+		"padded base64":     b64url(`{"id":"`+NewID()+`"}`) + "==",
+		"not JSON":          b64("hello"),
+		"invalid id":        b64(`{"id":"../x"}`),
+		"number id":         b64(`{"id":1}`),
+		"extra field":       b64(`{"id":"` + NewID() + `","admin":true}`),
+		"trailing data":     b64(`{"id":"` + NewID() + `"}{}`),
+		"DynamoDB key JSON": b64(`{"id":{"S":"` + NewID() + `"}}`),
+		"too long":          strings.Repeat("A", 200),
+	} {
+		if _, err := DecodeCursor(c); !errors.Is(err, ErrInvalidCursor) {
+			t.Errorf("%s: DecodeCursor(%q) error = %v, want ErrInvalidCursor", name, c, err)
+		}
+	}
+}
+
+func TestPatchNormalize(t *testing.T) {
+	tests := []struct {
+		name      string
+		patch     Patch
+		wantErr   string // a part of the message; "" when valid
+		wantTitle string
+	}{
+		{"title trimmed", Patch{Title: ptr("  new  "), Version: 1}, "", "new"},
+		{"completed only", Patch{Completed: ptr(true), Version: 4}, "", ""},
+		{"no version", Patch{Title: ptr("x")}, "version is required", ""},
+		{"negative version", Patch{Title: ptr("x"), Version: -1}, "version is required", ""},
+		{"nothing to update", Patch{Version: 1}, "nothing to update", ""},
+		{"empty title", Patch{Title: ptr(" "), Version: 1}, "title is required", ""},
+		{"long memo", Patch{Memo: ptr(strings.Repeat("m", 2001)), Version: 1}, "memo must be at most 2000", ""},
+		{"priority 9", Patch{Priority: ptr(9), Version: 1}, "priority must be an integer from 1 to 5, got 9", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.patch.Normalize()
+			if tt.wantErr != "" {
+				var verr *ValidationError
+				if !errors.As(err, &verr) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want a ValidationError saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("error = %v, want none", err)
+			}
+			if tt.wantTitle != "" && *got.Title != tt.wantTitle {
+				t.Errorf("title = %q, want %q", *got.Title, tt.wantTitle)
+			}
+		})
+	}
+}
+
+func TestPatchApply(t *testing.T) {
+	orig, err := New(Draft{Title: "old", Memo: "memo", Priority: 3}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	got := Patch{Title: ptr("new"), Completed: ptr(true), Version: 1}.Apply(orig, later)
+	want := orig
+	want.Title, want.Completed, want.UpdatedAt, want.Version = "new", true, later, 2
+	if got != want {
+		t.Errorf("Apply = %+v, want %+v", got, want)
+	}
+}
+
+func TestMatches(t *testing.T) {
+	todo := Todo{Title: "Buy MILK", Memo: "牛乳を買う"}
+	for q, want := range map[string]bool{"milk": true, "Milk": true, "牛乳": true, "": true, "bread": false} {
+		if got := Matches(todo, q); got != want {
+			t.Errorf("Matches(%+v, %q) = %v, want %v", todo, q, got, want)
+		}
+	}
+}
+
+func b64url(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }

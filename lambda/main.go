@@ -1,0 +1,49 @@
+// Command lambda is the web app's function: the site handler behind the API
+// Gateway adapter. Configuration comes from the environment:
+//
+//	TABLE_NAME  the DynamoDB table of todos (required)
+//	LOG_LEVEL   debug, info (default), warn or error
+//	DEBUG       true/1 puts internal error detail in responses (never in production)
+//
+// Init makes no network call: the AWS configuration is read from the
+// environment and credentials are fetched on the first request.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/gowebapp/webapp/internal/apigw"
+	"github.com/gowebapp/webapp/internal/site"
+	"github.com/gowebapp/webapp/internal/todo"
+)
+
+func main() {
+	level, badLevel := logLevel(os.Getenv("LOG_LEVEL"))
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	if badLevel {
+		logger.Warn("LOG_LEVEL is not debug, info, warn or error: logging at info", "LOG_LEVEL", os.Getenv("LOG_LEVEL"))
+	}
+	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
+
+	store, err := todo.NewStoreFromEnv(context.Background())
+	if err != nil {
+		logger.Error("cannot start", "err", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(apigw.Handler(site.New(site.Config{Store: store, Logger: logger, Debug: debug})))
+}
+
+// logLevel parses LOG_LEVEL: info when empty, and when invalid (then bad).
+func logLevel(s string) (level slog.Level, bad bool) {
+	if s == "" {
+		return slog.LevelInfo, false
+	}
+	if err := level.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo, true
+	}
+	return level, false
+}
