@@ -5,9 +5,11 @@ SHELL := /bin/bash
 
 # jsii prints a large banner on every run under Node 20 unless told not to.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-# Offline synth needs no credentials, only an environment to put in the templates.
-export CDK_DEFAULT_ACCOUNT ?= 123456789012
-export CDK_DEFAULT_REGION ?= ap-northeast-1
+# Offline synth needs no credentials, only an environment to put in the
+# templates. The app reads CDK_DEPLOY_ACCOUNT/REGION first: the CDK CLI would
+# overwrite CDK_DEFAULT_REGION with us-east-1 when no AWS profile sets one.
+export CDK_DEPLOY_ACCOUNT ?= 123456789012
+export CDK_DEPLOY_REGION ?= ap-northeast-1
 
 NODE_STAMP := node_modules/.make-stamp
 GO_STAMP := .cache/go-mod-download
@@ -39,12 +41,18 @@ synth: deps ## synthesize the stacks into cdk.out and summarize what would be de
 	@echo "Templates are in cdk.out/. They would deploy:"
 	@go run ./cmd/synth-summary cdk.out
 
+GO_FILES = $(shell find . -name '*.go' -not -path './node_modules/*')
+
 test: deps ## run every test (unit, DynamoDB against dynalite, template assertions and snapshots)
+	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 	go test ./...
 
 snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff before committing)
 	go test . -run 'TestSnapshots' -update
+
+dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as DynamoDB; Ctrl-C stops both
+	go run ./cmd/dev
 
 clean: ## remove build output
 	rm -rf cdk.out bin build .cache

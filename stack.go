@@ -7,7 +7,11 @@
 //	hostedZoneId    Route 53 zone id of that domain, e.g. Z0123456789ABCDEFGHIJ
 //	hostedZoneName  that zone's name, e.g. example.com
 //
-// Account and region come from CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION.
+// Account and region follow the CDK convention: CDK_DEPLOY_ACCOUNT and
+// CDK_DEPLOY_REGION when set (to target an environment explicitly), else
+// CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION, which the CDK CLI sets from the
+// AWS profile (it overwrites CDK_DEFAULT_REGION with us-east-1 when no
+// profile names a region, hence the CDK_DEPLOY_ variables for offline synth).
 package main
 
 import (
@@ -46,8 +50,8 @@ func configFromContext(node constructs.Node, environ func(string) string) (SiteC
 		DomainName:     get("domainName"),
 		HostedZoneID:   get("hostedZoneId"),
 		HostedZoneName: strings.TrimSuffix(get("hostedZoneName"), "."),
-		Account:        environ("CDK_DEFAULT_ACCOUNT"),
-		Region:         environ("CDK_DEFAULT_REGION"),
+		Account:        firstSet(environ, "CDK_DEPLOY_ACCOUNT", "CDK_DEFAULT_ACCOUNT"),
+		Region:         firstSet(environ, "CDK_DEPLOY_REGION", "CDK_DEFAULT_REGION"),
 	}
 	if cfg.Stage == "" {
 		cfg.Stage = webapp.DefaultStage
@@ -56,6 +60,15 @@ func configFromContext(node constructs.Node, environ func(string) string) (SiteC
 		return cfg, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", cfg.HostedZoneID, cfg.HostedZoneName)
 	}
 	return cfg, nil
+}
+
+func firstSet(environ func(string) string, keys ...string) string {
+	for _, k := range keys {
+		if v := environ(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // SiteStackProps configure NewSiteStack.

@@ -95,6 +95,9 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		DeployOptions:    &awsapigateway.StageOptions{StageName: jsii.String(p.Stage)},
 		CloudWatchRole:   jsii.Bool(false),
 	})
+	// The REST API adds an undescribed "Endpoint" output; ApiUrl below says
+	// the same with a description, so drop the duplicate.
+	w.Api.Node().TryRemoveChild(jsii.String("Endpoint"))
 
 	w.StaticBucket = awss3.NewBucket(this, jsii.String("StaticBucket"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),

@@ -18,6 +18,32 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+func init() {
+	// jsii prints a large banner on every start under Node 20 unless told not to.
+	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
+		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+	}
+}
+
+// outRoot holds the cloud assemblies of a test binary that uses Main; they
+// must outlive the test that synthesized them, because later tests read
+// templates from a cached assembly.
+var outRoot string
+
+// Main runs the tests of a package that caches synthesized apps across tests,
+// and removes their output afterwards.
+func Main(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cdktest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	outRoot = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // ModuleRoot returns the directory of this module's go.mod.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
@@ -41,7 +67,8 @@ func ModuleRoot(t testing.TB) string {
 
 // NewApp returns an App whose context is cdk.json's, so tests synthesize what
 // `cdk synth` does, plus the extra context given. Its output goes to a
-// temporary directory.
+// temporary directory that lives as long as the test, or as the test binary
+// when the package's TestMain calls Main.
 func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(ModuleRoot(t), "cdk.json"))
@@ -58,9 +85,18 @@ func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 	for k, v := range extra {
 		ctx[k] = v
 	}
+	outdir := ""
+	if outRoot != "" {
+		var err error
+		if outdir, err = os.MkdirTemp(outRoot, "app-"); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		outdir = t.TempDir()
+	}
 	return awscdk.NewApp(&awscdk.AppProps{
 		Context: &ctx,
-		Outdir:  jsii.String(t.TempDir()),
+		Outdir:  jsii.String(outdir),
 		// Keep templates free of the CDK version and paths of this machine.
 		AnalyticsReporting: jsii.Bool(false),
 	})

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/internal/cdktest"
+)
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+var update = flag.Bool("update", false, "rewrite the template snapshots in testdata/ (review the diff before committing)")
+
+// The configurations a user runs `cdk synth` with, each synthesized once.
+var configs = map[string]SiteConfig{
+	"no-domain": {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1"},
+	"domain-us-east-1": {Stage: "v1", Account: "123456789012", Region: "us-east-1",
+		DomainName: "www.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"},
+	"domain-other-region": {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1",
+		DomainName: "www.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"},
+	"custom-stage": {Stage: "prod", Account: "123456789012", Region: "eu-west-1"},
+}
+
+type synthesizedApp struct {
+	assembly cxapi.CloudAssembly
+	stacks   map[string]awscdk.Stack
+	site     *SiteStack
+}
+
+var synthesized = map[string]*synthesizedApp{}
+
+func synth(t *testing.T, name string) *synthesizedApp {
+	t.Helper()
+	if s, ok := synthesized[name]; ok {
+		return s
+	}
+	cfg, ok := configs[name]
+	if !ok {
+		t.Fatalf("unknown configuration %q", name)
+	}
+	app := cdktest.NewApp(t, nil)
+	site := NewSite(app, cfg)
+	s := &synthesizedApp{assembly: app.Synth(nil), stacks: map[string]awscdk.Stack{}, site: site}
+	for _, c := range *app.Node().Children() {
+		if st, ok := c.(awscdk.Stack); ok {
+			s.stacks[*st.StackName()] = st
+		}
+	}
+	synthesized[name] = s
+	return s
+}
+
+func (s *synthesizedApp) template(t *testing.T, stackName string) assertions.Template {
+	t.Helper()
+	st, ok := s.stacks[stackName]
+	if !ok {
+		t.Fatalf("no stack %s; stacks: %v", stackName, s.stacks)
+	}
+	return assertions.Template_FromStack(st, nil)
+}
+
+func TestStacksPerConfiguration(t *testing.T) {
+	tests := map[string]map[string]string{ // stack name → region
+		"no-domain":           {"GoWebApp-v1": "ap-northeast-1"},
+		"domain-us-east-1":    {"GoWebApp-v1": "us-east-1"},
+		"domain-other-region": {"GoWebApp-v1": "ap-northeast-1", "GoWebApp-v1-Certificate": "us-east-1"},
+		"custom-stage":        {"GoWebApp-prod": "eu-west-1"},
+	}
+	for name, want := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := synth(t, name)
+			if len(s.stacks) != len(want) {
+				t.Errorf("stacks = %d, want %d: %v", len(s.stacks), len(want), want)
+			}
+			for stackName, region := range want {
+				st, ok := s.stacks[stackName]
+				if !ok {
+					t.Errorf("no stack %s", stackName)
+					continue
+				}
+				if got := *st.Region(); got != region {
+					t.Errorf("%s is in %s, want %s", stackName, got, region)
+				}
+				if got := *st.Account(); got != "123456789012" {
+					t.Errorf("%s account = %s, want CDK_DEFAULT_ACCOUNT's 123456789012", stackName, got)
+				}
+			}
+		})
+	}
+}
+
+func TestTableKeepsDataAndIsRecoverable(t *testing.T) {
+	tpl := synth(t, "no-domain").template(t, "GoWebApp-v1")
+	cdktest.Has(t, tpl, "AWS::DynamoDB::Table", map[string]any{
+		"KeySchema":                        []any{map[string]any{"AttributeName": "id", "KeyType": "HASH"}},
+		"AttributeDefinitions":             []any{map[string]any{"AttributeName": "id", "AttributeType": "S"}},
+		"BillingMode":                      "PAY_PER_REQUEST",
+		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+		"SSESpecification":                 map[string]any{"SSEEnabled": true},
+	})
+	cdktest.Try(t, "table retained", func() {
+		tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+	})
+}
+
+func TestFunctionGetsTableNameAndOnlyTheCallsTheAppMakes(t *testing.T) {
+	s := synth(t, "no-domain")
+	tpl := s.template(t, "GoWebApp-v1")
+	tableID := *s.site.Stack.GetLogicalId(s.site.Table.Node().DefaultChild().(awscdk.CfnElement))
+	cdktest.Has(t, tpl, "AWS::Lambda::Function", map[string]any{
+		"Runtime": "provided.al2023",
+		"Environment": map[string]any{"Variables": map[string]any{
+			"TABLE_NAME": map[string]any{"Ref": tableID},
+		}},
+	})
+	var tableActions []string
+	for _, p := range cdktest.Resources(tpl, "AWS::IAM::Policy") {
+		doc := p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			stm := st.(map[string]any)
+			res, _ := json.Marshal(stm["Resource"])
+			if !strings.Contains(string(res), tableID) {
+				continue
+			}
+			acts, _ := json.Marshal(stm["Action"])
+			tableActions = append(tableActions, string(acts))
+		}
+	}
+	want := `["dynamodb:DeleteItem","dynamodb:GetItem","dynamodb:PutItem","dynamodb:Scan","dynamodb:UpdateItem"]`
+	if len(tableActions) != 1 || tableActions[0] != want {
+		t.Errorf("table statements allow %v, want exactly %s", tableActions, want)
+	}
+}
+
+func TestCustomStageNamesStackAndApiStage(t *testing.T) {
+	tpl := synth(t, "custom-stage").template(t, "GoWebApp-prod")
+	cdktest.Has(t, tpl, "AWS::ApiGateway::Stage", map[string]any{"StageName": "prod"})
+	cdktest.Has(t, tpl, "AWS::CloudFront::Distribution", map[string]any{
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+			"Origins": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"OriginPath": "/prod"})}),
+		}),
+	})
+}
+
+func TestDomainInOtherRegionPutsCertificateInUsEast1(t *testing.T) {
+	s := synth(t, "domain-other-region")
+	cdktest.Count(t, s.template(t, "GoWebApp-v1"), "AWS::CertificateManager::Certificate", 0)
+	cdktest.Has(t, s.template(t, "GoWebApp-v1-Certificate"), "AWS::CertificateManager::Certificate", map[string]any{
+		"DomainName": "www.example.com", "ValidationMethod": "DNS",
+	})
+	cdktest.Has(t, s.template(t, "GoWebApp-v1"), "AWS::Route53::RecordSet", map[string]any{"Type": "AAAA", "Name": "www.example.com."})
+}
+
+func TestContextConfiguration(t *testing.T) {
+	env := func(k string) string {
+		return map[string]string{"CDK_DEFAULT_ACCOUNT": "111111111111", "CDK_DEFAULT_REGION": "us-east-1", "CDK_DEPLOY_REGION": "eu-central-1"}[k]
+	}
+	tests := []struct {
+		name    string
+		context map[string]any
+		want    SiteConfig
+		wantErr string
+	}{
+		{"Defaults", nil, SiteConfig{Stage: "v1", Account: "111111111111", Region: "eu-central-1"}, ""},
+		{"Domain", map[string]any{"stage": "prod", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com."},
+			SiteConfig{Stage: "prod", DomainName: "www.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com", Account: "111111111111", Region: "eu-central-1"}, ""},
+		{"ZoneIdWithoutName", map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1"}, SiteConfig{},
+			`context: hostedZoneId "Z1" and hostedZoneName "" go together: give both or neither`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &tt.context})
+			got, err := configFromContext(app.Node(), env)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("config = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSnapshots keeps the whole templates for review: a change to any
+// resource shows up as a diff in testdata/ in the pull request.
+func TestSnapshots(t *testing.T) {
+	for name := range configs {
+		t.Run(name, func(t *testing.T) {
+			s := synth(t, name)
+			for stackName := range s.stacks {
+				artifact := s.assembly.GetStackByName(jsii.String(stackName))
+				got, err := cdktest.Normalize(artifact.Template())
+				if err != nil {
+					t.Fatal(err)
+				}
+				cdktest.Golden(t, name+"."+stackName, got, *update)
+			}
+		})
+	}
+}
