@@ -183,6 +183,11 @@ func (s *Server) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if len(payload) > MaxPayload {
 		return nil, ErrPayloadTooLarge
 	}
+	// select picks at random among ready cases: check closing first, so that
+	// an Invoke after Close always says ErrClosed.
+	if s.isClosing() {
+		return nil, ErrClosed
+	}
 	select {
 	case s.turn <- struct{}{}:
 		defer func() { <-s.turn }()
@@ -220,8 +225,20 @@ func (s *Server) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		case <-s.initFailed:
 			return nil, s.initErr
 		case <-proc.exited():
+			if s.isClosing() { // Close killed it
+				return nil, ErrClosed
+			}
 			return nil, proc.exitError()
 		}
+	}
+}
+
+func (s *Server) isClosing() bool {
+	select {
+	case <-s.closing:
+		return true
+	default:
+		return false
 	}
 }
 
