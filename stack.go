@@ -102,6 +102,9 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		sp.CrossRegionReferences = jsii.Bool(true)
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
+	// Tags for cost allocation and ownership, on every resource that takes them.
+	awscdk.Tags_Of(stack).Add(jsii.String("app"), jsii.String("gowebapp"), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(cfg.Stage), nil)
 
 	if wp.FunctionDir == "" {
 		wp.FunctionDir = "lambda"

@@ -191,6 +191,23 @@ func TestContextConfiguration(t *testing.T) {
 	}
 }
 
+// TestTemplatesPassNagAndValidator holds every configuration of the app to
+// the two gates (see the construct's test of the same name).
+func TestTemplatesPassNagAndValidator(t *testing.T) {
+	var paths []string
+	for name := range configs {
+		t.Run(name, func(t *testing.T) {
+			for _, st := range synth(t, name).stacks {
+				for _, f := range cdktest.NagFindings(st) {
+					t.Errorf("cdk-nag: %s", f)
+				}
+				paths = append(paths, cdktest.TemplatePath(st))
+			}
+		})
+	}
+	cdktest.CheckTemplates(t, paths...)
+}
+
 // TestSnapshots keeps the whole templates for review: a change to any
 // resource shows up as a diff in testdata/ in the pull request.
 func TestSnapshots(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
@@ -31,8 +33,11 @@ const (
 // DefaultStage is the API Gateway stage name when Props.Stage is empty.
 const DefaultStage = "v1"
 
-// Limits and defaults of the function.
+// Limits and defaults of the function and the API stage.
 const (
+	DefaultThrottleRateLimit  = 100
+	DefaultThrottleBurstLimit = 200
+
 	DefaultMemorySize     = 256
 	DefaultTimeoutSeconds = 10
 	// maxTimeoutSeconds stays below API Gateway's 29 s integration timeout: a
@@ -101,13 +106,73 @@ type Props struct {
 	// Default: a DNS-validated certificate created in this stack, which
 	// requires the stack to be in us-east-1.
 	Certificate awscertificatemanager.ICertificate
+
+	// AllowDirectApiAccess lets requests reach the API on its execute-api URL
+	// without passing through CloudFront.
+	// Default: refused. CloudFront sends a generated key (x-api-key, from a
+	// Secrets Manager secret) that API Gateway requires on every method; a
+	// request without it gets API Gateway's 403 and never runs the function.
+	AllowDirectApiAccess bool
+
+	// OriginSecretVersionId pins the origin key to a version of the secret.
+	// To rotate the key: put a new value into the secret, then deploy with
+	// its version id here (the app reads it from the context key
+	// originSecretVersionId); CloudFront and API Gateway switch together.
+	// Default: the secret's current version at the first deploy.
+	OriginSecretVersionId string
+
+	// ApiThrottleRateLimit is the stage's steady request rate per second.
+	// Default: 100.
+	ApiThrottleRateLimit float64
+
+	// ApiThrottleBurstLimit is the stage's burst of requests.
+	// Default: 200.
+	ApiThrottleBurstLimit int
+
+	// FunctionReservedConcurrency caps (and reserves) the function's
+	// concurrent executions, which also caps what a flood can cost.
+	// Default: unreserved, the account's shared pool.
+	FunctionReservedConcurrency int
+
+	// Tracing turns on AWS X-Ray for the API stage and the function.
+	// Default: off.
+	Tracing bool
+
+	// LogRetention is how long the function's logs and the API's access logs
+	// are kept.
+	// Default: one month.
+	LogRetention awslogs.RetentionDays
+
+	// AccessLogging writes CloudFront's standard logs and the static bucket's
+	// server access logs to a log bucket (exposed as WebApp.LogBucket) that
+	// expires them after 90 days.
+	// Default: off; the API's access logs are always on.
+	AccessLogging bool
+
+	// WebAclArn attaches an AWS WAF web ACL (scope CLOUDFRONT, in us-east-1)
+	// to the distribution.
+	// Default: none; AWS Shield Standard still protects the distribution.
+	WebAclArn string
+
+	// ResponseHeadersPolicy replaces the security headers policy on every
+	// behaviour.
+	// Default: HSTS (two years, subdomains), X-Content-Type-Options nosniff,
+	// X-Frame-Options DENY, Referrer-Policy strict-origin-when-cross-origin
+	// and ContentSecurityPolicy.
+	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
+
+	// ContentSecurityPolicy is the Content-Security-Policy of the default
+	// security headers policy.
+	// Default: DefaultContentSecurityPolicy, which the site's pages satisfy.
+	ContentSecurityPolicy string
 }
 
 var (
 	stagePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	// CloudFront path pattern characters: A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
-	pathPattern = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{1,254}$`)
+	webACLPattern = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[^/]+/[^/]+$`)
+	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{1,254}$`)
 )
 
 // withDefaults returns a copy of p with every empty optional field set to its
@@ -130,6 +195,18 @@ func (p Props) withDefaults() Props {
 	}
 	if p.StaticBucketRemovalPolicy == "" {
 		p.StaticBucketRemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if p.ApiThrottleRateLimit == 0 {
+		p.ApiThrottleRateLimit = DefaultThrottleRateLimit
+	}
+	if p.ApiThrottleBurstLimit == 0 {
+		p.ApiThrottleBurstLimit = DefaultThrottleBurstLimit
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.ContentSecurityPolicy == "" {
+		p.ContentSecurityPolicy = DefaultContentSecurityPolicy
 	}
 	return p
 }
@@ -175,6 +252,21 @@ func (p Props) validate(region string) error {
 	case OriginAccessIdentity, OriginAccessControl:
 	default:
 		add("StaticOriginAccess %q is unknown: use webapp.OriginAccessIdentity or webapp.OriginAccessControl", p.StaticOriginAccess)
+	}
+	if p.ApiThrottleRateLimit < 0 || p.ApiThrottleBurstLimit < 0 {
+		add("ApiThrottleRateLimit %g and ApiThrottleBurstLimit %d must not be negative", p.ApiThrottleRateLimit, p.ApiThrottleBurstLimit)
+	}
+	if p.FunctionReservedConcurrency < 0 {
+		add("FunctionReservedConcurrency %d must not be negative: leave it 0 for no reservation", p.FunctionReservedConcurrency)
+	}
+	if p.AllowDirectApiAccess && p.OriginSecretVersionId != "" {
+		add("OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off: drop one of them")
+	}
+	if p.WebAclArn != "" && !unresolved(p.WebAclArn) && !webACLPattern.MatchString(p.WebAclArn) {
+		add("WebAclArn %q is not a CloudFront web ACL: use an AWS WAF (v2) ACL of scope CLOUDFRONT, arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID", p.WebAclArn)
+	}
+	if strings.ContainsAny(p.ContentSecurityPolicy, "\r\n") {
+		add("ContentSecurityPolicy must be one line")
 	}
 	p.validateStaticPaths(add)
 	p.validateDomain(region, add)

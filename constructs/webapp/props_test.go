@@ -93,6 +93,17 @@ func TestWebAppFailsOnPropsThatCannotWork(t *testing.T) {
 		{"CertificateOutsideUsEast1", "ap-northeast-1", func(s awscdk.Stack, p *Props) {
 			p.DomainName, p.HostedZone, p.Certificate = "www.example.com", exampleZone(s), importedCertificate(s, "eu-west-1")
 		}, `webapp: Certificate "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100" is in eu-west-1: CloudFront only uses certificates in us-east-1`},
+		{"WebAclNotCloudFrontScope", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.WebAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e"
+		}, `webapp: WebAclArn "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e" is not a CloudFront web ACL`},
+		{"NegativeReservedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = -1 },
+			`webapp: FunctionReservedConcurrency -1 must not be negative`},
+		{"NegativeThrottle", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ApiThrottleRateLimit = -5 },
+			`webapp: ApiThrottleRateLimit -5 and ApiThrottleBurstLimit 200 must not be negative`},
+		{"SecretVersionWithoutKey", "us-east-1", func(_ awscdk.Stack, p *Props) { p.AllowDirectApiAccess, p.OriginSecretVersionId = true, "v2" },
+			`webapp: OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off`},
+		{"MultiLineCSP", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ContentSecurityPolicy = "default-src 'self';\nscript-src *" },
+			`webapp: ContentSecurityPolicy must be one line`},
 		{"CertificateWithoutDomain", "us-east-1", func(s awscdk.Stack, p *Props) { p.Certificate = importedCertificate(s, "us-east-1") },
 			`webapp: Certificate is set but DomainName is empty`},
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -59,6 +61,15 @@ type WebApp struct {
 	// ViewerRequest is the CloudFront Function that hands the viewer's Host to
 	// the app as X-Forwarded-Host.
 	ViewerRequest awscloudfront.Function
+	// ResponseHeadersPolicy is on every behaviour: Props.ResponseHeadersPolicy
+	// or the construct's security headers.
+	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
+	// OriginSecret holds the key CloudFront sends to API Gateway; nil with
+	// AllowDirectApiAccess.
+	OriginSecret awssecretsmanager.Secret
+	// LogBucket receives CloudFront's and the static bucket's access logs;
+	// nil unless AccessLogging.
+	LogBucket awss3.Bucket
 	// Certificate is the domain's certificate, nil without DomainName.
 	Certificate awscertificatemanager.ICertificate
 	// StageName is the API Gateway stage the distribution's origin path points at.
@@ -82,39 +93,17 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w := &WebApp{Construct: this, StageName: p.Stage}
 	warnUnservedStaticFiles(this, p.StaticDir, p.StaticPaths)
 
+	if p.AccessLogging {
+		w.LogBucket = newLogBucket(this)
+	}
 	w.Function = newFunction(this, p)
-	w.Api = awsapigateway.NewLambdaRestApi(this, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
-		Handler:     w.Function,
-		Proxy:       jsii.Bool(true),
-		Description: jsii.String("Proxies every path and method to the web app's function"),
-		// CloudFront is already the edge; an EDGE endpoint would add a second hop.
-		EndpointConfiguration: &awsapigateway.EndpointConfiguration{
-			Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		},
-		BinaryMediaTypes: jsii.Strings(BinaryMediaTypes...),
-		DeployOptions:    &awsapigateway.StageOptions{StageName: jsii.String(p.Stage)},
-		CloudWatchRole:   jsii.Bool(false),
-	})
-	// The REST API adds an undescribed "Endpoint" output; ApiUrl below says
-	// the same with a description, so drop the duplicate.
-	w.Api.Node().TryRemoveChild(jsii.String("Endpoint"))
+	w.Api = newAPI(this, p, w.Function)
+	if !p.AllowDirectApiAccess {
+		w.OriginSecret = newOriginKey(this, p, w.Api)
+	}
+	w.StaticBucket = newStaticBucket(this, p, w.LogBucket)
 
-	w.StaticBucket = awss3.NewBucket(this, jsii.String("StaticBucket"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     p.StaticBucketRemovalPolicy,
-		AutoDeleteObjects: jsii.Bool(p.StaticBucketRemovalPolicy == awscdk.RemovalPolicy_DESTROY),
-	})
-
-	// Without a certificate CloudFront serves its own, whose TLS policy is
-	// fixed; the TLS settings only apply with the custom domain.
-	var domainNames *[]*string
-	minimumTLS, sslMethod := awscloudfront.SecurityPolicyProtocol(""), awscloudfront.SSLMethod("")
 	if p.DomainName != "" {
-		domainNames = jsii.Strings(p.DomainName)
-		minimumTLS, sslMethod = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021, awscloudfront.SSLMethod_SNI
 		w.Certificate = p.Certificate
 		if w.Certificate == nil {
 			w.Certificate = awscertificatemanager.NewCertificate(this, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
@@ -123,37 +112,16 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 			})
 		}
 	}
-
 	w.ViewerRequest = awscloudfront.NewFunction(this, jsii.String("ViewerRequest"), &awscloudfront.FunctionProps{
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(viewerRequestCode)),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 		Comment: jsii.String("Copies the viewer's Host into X-Forwarded-Host for the app"),
 	})
-
-	w.Distribution = awscloudfront.NewDistribution(this, jsii.String("Distribution"), &awscloudfront.DistributionProps{
-		Comment: jsii.String("Web app: static paths from S3, everything else from API Gateway"),
-		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			// The origin path is the stage, so the site lives at https://domain/, not /v1/.
-			Origin: awscloudfrontorigins.NewRestApiOrigin(w.Api, &awscloudfrontorigins.RestApiOriginProps{
-				OriginPath: jsii.String("/" + p.Stage),
-			}),
-			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
-			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
-			// Every viewer header but Host: API Gateway answers 403 to a foreign Host.
-			OriginRequestPolicy: awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
-				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
-				Function:  w.ViewerRequest,
-			}},
-		},
-		AdditionalBehaviors:    staticBehaviors(w.StaticBucket, p),
-		DomainNames:            domainNames,
-		Certificate:            w.Certificate,
-		MinimumProtocolVersion: minimumTLS,
-		SslSupportMethod:       sslMethod,
-		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
-	})
+	w.ResponseHeadersPolicy = p.ResponseHeadersPolicy
+	if w.ResponseHeadersPolicy == nil {
+		w.ResponseHeadersPolicy = newSecurityHeadersPolicy(this, p)
+	}
+	w.Distribution = newDistribution(this, p, w)
 
 	awss3deployment.NewBucketDeployment(this, jsii.String("StaticDeployment"), &awss3deployment.BucketDeploymentProps{
 		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(p.StaticDir), nil)},
@@ -179,19 +147,214 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	}
 	w.SiteURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *siteDomain, "/"))
 	w.addOutputs(this)
+	suppressDeliberateFindings(this, p, w)
+	cleanUpRedundantDependsOn(awscdk.Stack_Of(this))
 	return w
+}
+
+func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapigateway.LambdaRestApi {
+	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	api := awsapigateway.NewLambdaRestApi(scope, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
+		Handler:     fn,
+		Proxy:       jsii.Bool(true),
+		Description: jsii.String("Proxies every path and method to the web app's function"),
+		// CloudFront is already the edge; an EDGE endpoint would add a second hop.
+		EndpointConfiguration: &awsapigateway.EndpointConfiguration{
+			Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		},
+		BinaryMediaTypes: jsii.Strings(BinaryMediaTypes...),
+		// Without the origin key API Gateway answers 403 itself: a direct
+		// request to execute-api never reaches the function.
+		DefaultMethodOptions: &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(!p.AllowDirectApiAccess)},
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(p.Stage),
+			ThrottlingRateLimit:  jsii.Number(p.ApiThrottleRateLimit),
+			ThrottlingBurstLimit: jsii.Number(float64(p.ApiThrottleBurstLimit)),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil),
+			// Errors only, and never request or response bodies (DataTrace).
+			LoggingLevel:     awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled: jsii.Bool(false),
+			MetricsEnabled:   jsii.Bool(true),
+			TracingEnabled:   jsii.Bool(p.Tracing),
+		},
+		// Execution logs need the account's API Gateway CloudWatch role.
+		CloudWatchRole:              jsii.Bool(true),
+		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// The REST API adds an undescribed "Endpoint" output; ApiUrl says the
+	// same with a description, so drop the duplicate.
+	api.Node().TryRemoveChild(jsii.String("Endpoint"))
+	return api
+}
+
+// newOriginKey makes API Gateway refuse every request that does not carry the
+// key CloudFront sends as an origin header. The key's value is generated by
+// Secrets Manager and only referenced (a dynamic reference that CloudFormation
+// resolves at deploy time), so it is in no template, repository or log.
+func newOriginKey(scope constructs.Construct, p Props, api awsapigateway.RestApi) awssecretsmanager.Secret {
+	secret := awssecretsmanager.NewSecret(scope, jsii.String("OriginSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("Key CloudFront sends to API Gateway (x-api-key) so that direct execute-api requests are refused"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			ExcludePunctuation: jsii.Bool(true),
+			PasswordLength:     jsii.Number(40),
+		},
+	})
+	key := awsapigateway.NewApiKey(scope, jsii.String("OriginKey"), &awsapigateway.ApiKeyProps{
+		Description: jsii.String("CloudFront's origin key; its value is the OriginSecret"),
+		Value:       originSecretValue(secret, p),
+	})
+	plan := api.AddUsagePlan(jsii.String("OriginPlan"), &awsapigateway.UsagePlanProps{
+		Description: jsii.String("CloudFront's origin key on this stage"),
+		ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: api, Stage: api.DeploymentStage()}},
+	})
+	plan.AddApiKey(key, nil)
+	return secret
+}
+
+// originSecretValue is the dynamic reference to the secret: to the version
+// given in OriginSecretVersionId, so that a rotation changes the template and
+// CloudFormation updates both the key and the origin header, or else to the
+// current version.
+func originSecretValue(secret awssecretsmanager.ISecret, p Props) *string {
+	if p.OriginSecretVersionId == "" {
+		return secret.SecretValue().UnsafeUnwrap()
+	}
+	return awscdk.SecretValue_SecretsManager(secret.SecretArn(), &awscdk.SecretsManagerSecretOptions{
+		VersionId: jsii.String(p.OriginSecretVersionId),
+	}).UnsafeUnwrap()
+}
+
+func newStaticBucket(scope constructs.Construct, p Props, logBucket awss3.IBucket) awss3.Bucket {
+	props := &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     p.StaticBucketRemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(p.StaticBucketRemovalPolicy == awscdk.RemovalPolicy_DESTROY),
+	}
+	if logBucket != nil {
+		props.ServerAccessLogsBucket = logBucket
+		props.ServerAccessLogsPrefix = jsii.String("s3/static/")
+	}
+	return awss3.NewBucket(scope, jsii.String("StaticBucket"), props)
+}
+
+// newLogBucket holds CloudFront's and S3's access logs. CloudFront's standard
+// logging writes with ACLs, so this bucket alone keeps object ownership for
+// the writer (BucketOwnerPreferred); it is private and SSL-only all the same.
+func newLogBucket(scope constructs.Construct) awss3.Bucket {
+	return awss3.NewBucket(scope, jsii.String("LogBucket"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(90)),
+		}},
+	})
+}
+
+// DefaultContentSecurityPolicy is what the security headers policy sends
+// unless Props.ContentSecurityPolicy says otherwise: the site's own pages load
+// nothing from elsewhere and use no inline script or style.
+const DefaultContentSecurityPolicy = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'"
+
+func newSecurityHeadersPolicy(scope constructs.Construct, p Props) awscloudfront.ResponseHeadersPolicy {
+	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String("HSTS, nosniff, frame, referrer and content security policies for the web app"),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+				AccessControlMaxAge: awscdk.Duration_Days(jsii.Number(730)),
+				IncludeSubdomains:   jsii.Bool(true),
+				Override:            jsii.Bool(true),
+			},
+			ContentTypeOptions: &awscloudfront.ResponseHeadersContentTypeOptions{Override: jsii.Bool(true)},
+			FrameOptions: &awscloudfront.ResponseHeadersFrameOptions{
+				FrameOption: awscloudfront.HeadersFrameOption_DENY, Override: jsii.Bool(true),
+			},
+			ReferrerPolicy: &awscloudfront.ResponseHeadersReferrerPolicy{
+				ReferrerPolicy: awscloudfront.HeadersReferrerPolicy_STRICT_ORIGIN_WHEN_CROSS_ORIGIN, Override: jsii.Bool(true),
+			},
+			ContentSecurityPolicy: &awscloudfront.ResponseHeadersContentSecurityPolicy{
+				ContentSecurityPolicy: jsii.String(p.ContentSecurityPolicy), Override: jsii.Bool(true),
+			},
+		},
+	})
+}
+
+func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfront.Distribution {
+	var originHeaders *map[string]*string
+	if w.OriginSecret != nil {
+		originHeaders = &map[string]*string{"x-api-key": originSecretValue(w.OriginSecret, p)}
+	}
+	props := &awscloudfront.DistributionProps{
+		Comment: jsii.String("Web app: static paths from S3, everything else from API Gateway"),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			// The origin path is the stage, so the site lives at https://domain/, not /v1/.
+			Origin: awscloudfrontorigins.NewRestApiOrigin(w.Api, &awscloudfrontorigins.RestApiOriginProps{
+				OriginPath:    jsii.String("/" + p.Stage),
+				CustomHeaders: originHeaders,
+			}),
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
+			// Every viewer header but Host: API Gateway answers 403 to a foreign Host.
+			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+			ResponseHeadersPolicy: w.ResponseHeadersPolicy,
+			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+				Function:  w.ViewerRequest,
+			}},
+		},
+		AdditionalBehaviors: staticBehaviors(w.StaticBucket, w.ResponseHeadersPolicy, p),
+		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+	}
+	if p.DomainName != "" {
+		// Without a certificate CloudFront serves its own, whose TLS policy
+		// is fixed; these settings only apply with the custom domain.
+		props.DomainNames = jsii.Strings(p.DomainName)
+		props.Certificate = w.Certificate
+		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+		props.SslSupportMethod = awscloudfront.SSLMethod_SNI
+	}
+	if w.LogBucket != nil {
+		props.EnableLogging = jsii.Bool(true)
+		props.LogBucket = w.LogBucket
+		props.LogFilePrefix = jsii.String("cloudfront/")
+	}
+	if p.WebAclArn != "" {
+		props.WebAclId = jsii.String(p.WebAclArn)
+	}
+	return awscloudfront.NewDistribution(scope, jsii.String("Distribution"), props)
 }
 
 func newFunction(scope constructs.Construct, p Props) awslambda.Function {
 	logGroup := awslogs.NewLogGroup(scope, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_MONTH,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		Retention:     p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	// The function's own role instead of the managed basic execution role,
+	// whose logs:* on every log group is more than it needs: it may write to
+	// its log group, and a stack grants it the rest (a table, a bucket).
+	role := awsiam.NewRole(scope, jsii.String("FunctionRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("The web app's function: writes its logs, and what the stack grants"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*logGroup.LogGroupArn()),
+	}))
 	env := make(map[string]*string, len(p.FunctionEnvironment))
 	for k, v := range p.FunctionEnvironment {
 		env[k] = jsii.String(v)
 	}
-	return awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
+	props := &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
@@ -199,17 +362,25 @@ func newFunction(scope constructs.Construct, p Props) awslambda.Function {
 			AssetHashType: awscdk.AssetHashType_OUTPUT,
 			Bundling:      bundlingOptions(p.FunctionDir),
 		}),
+		Role:          role,
 		MemorySize:    jsii.Number(float64(p.FunctionMemorySize)),
 		Timeout:       p.FunctionTimeout,
 		Environment:   &env,
 		LogGroup:      logGroup,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Description:   jsii.String("Serves the web app's pages and API"),
-	})
+	}
+	if p.Tracing {
+		props.Tracing = awslambda.Tracing_ACTIVE
+	}
+	if p.FunctionReservedConcurrency > 0 {
+		props.ReservedConcurrentExecutions = jsii.Number(float64(p.FunctionReservedConcurrency))
+	}
+	return awslambda.NewFunction(scope, jsii.String("Function"), props)
 }
 
 // staticBehaviors sends each static path pattern to the bucket, cached.
-func staticBehaviors(bucket awss3.IBucket, p Props) *map[string]*awscloudfront.BehaviorOptions {
+func staticBehaviors(bucket awss3.IBucket, headers awscloudfront.IResponseHeadersPolicy, p Props) *map[string]*awscloudfront.BehaviorOptions {
 	var origin awscloudfront.IOrigin
 	if p.StaticOriginAccess == OriginAccessControl {
 		origin = awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(bucket, nil)
@@ -224,7 +395,8 @@ func staticBehaviors(bucket awss3.IBucket, p Props) *map[string]*awscloudfront.B
 			Origin:               origin,
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			CachePolicy:          awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
+			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
+			ResponseHeadersPolicy: headers,
 		}
 	}
 	return &behaviors

@@ -21,6 +21,8 @@ const (
 	allViewerExceptHostHeader = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 )
 
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
 const (
 	functionDir = "testdata/function"
 	staticDir   = "testdata/static"
@@ -33,6 +35,9 @@ func baseProps() Props {
 // synthesized is one configuration, synthesized once per test binary.
 type synthesized struct {
 	tpl   assertions.Template
+	stack awscdk.Stack
+	// certStack is the us-east-1 certificate stack, if any.
+	certStack awscdk.Stack
 	sites []*WebApp
 	// certTpl is the template of the us-east-1 certificate stack, if any.
 	certTpl assertions.Template
@@ -79,6 +84,7 @@ func config(t *testing.T, name string) *synthesized {
 		p.Certificate = cert.Certificate
 		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 		s.certTpl = assertions.Template_FromStack(cert.Stack, nil)
+		s.certStack = cert.Stack
 	case "custom-stage":
 		stack = newStack("eu-west-1", false)
 		p := baseProps()
@@ -89,16 +95,26 @@ func config(t *testing.T, name string) *synthesized {
 	case "two-sites":
 		stack = newStack("ap-northeast-1", false)
 		s.sites = append(s.sites, NewWebApp(stack, "Blog", &Props{FunctionDir: functionDir, StaticDir: staticDir}))
-		s.sites = append(s.sites, NewWebApp(stack, "Shop", &Props{FunctionDir: functionDir, StaticDir: staticDir, Stage: "shop"}))
+		s.sites = append(s.sites, NewWebApp(stack, "Shop", &Props{FunctionDir: functionDir, StaticDir: staticDir, Stage: "shop", AllowDirectApiAccess: true}))
+	case "hardened":
+		stack = newStack("us-east-1", false)
+		p := baseProps()
+		p.AccessLogging, p.Tracing, p.FunctionReservedConcurrency = true, true, 20
+		p.WebAclArn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0f0e0d0c-0b0a-0908-0706-050403020100"
+		p.ApiThrottleRateLimit, p.ApiThrottleBurstLimit = 10, 20
+		p.OriginSecretVersionId = "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE"
+		p.ContentSecurityPolicy = "default-src 'self'; img-src 'self' https://images.example.com"
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
 	s.tpl = assertions.Template_FromStack(stack, nil)
+	s.stack = stack
 	cache[name] = s
 	return s
 }
 
-var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites"}
+var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened"}
 
 func TestFunctionIsGoOnGraviton(t *testing.T) {
 	for _, name := range allConfigs {

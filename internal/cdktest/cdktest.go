@@ -66,7 +66,8 @@ func ModuleRoot(t testing.TB) string {
 }
 
 // NewApp returns an App whose context is cdk.json's, so tests synthesize what
-// `cdk synth` does, plus the extra context given. Its output goes to a
+// `cdk synth` does, plus the extra context given, with cdk-nag's AwsSolutions
+// checks applied (see NagFindings). Its output goes to a
 // temporary directory that lives as long as the test, or as the test binary
 // when the package's TestMain calls Main.
 func NewApp(t testing.TB, extra map[string]any) awscdk.App {
@@ -94,12 +95,14 @@ func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 	} else {
 		outdir = t.TempDir()
 	}
-	return awscdk.NewApp(&awscdk.AppProps{
+	app := awscdk.NewApp(&awscdk.AppProps{
 		Context: &ctx,
 		Outdir:  jsii.String(outdir),
 		// Keep templates free of the CDK version and paths of this machine.
 		AnalyticsReporting: jsii.Bool(false),
 	})
+	AddNagChecks(app)
+	return app
 }
 
 // Try runs f and reports a failed assertion (the CDK assertions panic) as a
@@ -166,6 +169,13 @@ func Props(t testing.TB, tpl assertions.Template, typ string) map[string]any {
 		return p
 	}
 	return nil
+}
+
+// TemplatePath returns the file of stack's template in its app's output
+// directory, once the app is synthesized.
+func TemplatePath(stack awscdk.Stack) string {
+	app := awscdk.Stage_Of(stack)
+	return filepath.Join(*app.Outdir(), *stack.TemplateFile())
 }
 
 // Outputs returns the template's outputs by logical id.

@@ -1,0 +1,150 @@
+package webapp
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// suppress records, on the construct it concerns, that a cdk-nag finding is
+// deliberate and why, so that a security review reads the reason next to the
+// resource in the template.
+func suppress(c constructs.IConstruct, applyToChildren bool, findings ...[2]string) {
+	var list []*cdknag.NagPackSuppression
+	for _, f := range findings {
+		list = append(list, &cdknag.NagPackSuppression{Id: jsii.String(f[0]), Reason: jsii.String(f[1])})
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &list, jsii.Bool(applyToChildren))
+}
+
+// suppressDeliberateFindings lists the AwsSolutions findings that the design
+// accepts on purpose. Each is scoped to the resource it concerns, and those
+// that depend on a prop disappear when the prop turns the feature on.
+func suppressDeliberateFindings(this constructs.Construct, p Props, w *WebApp) {
+	publicSite := "A public web site: pages are for everyone, and API Gateway already refuses requests without CloudFront's origin key; per-route authorization belongs to the app"
+	for _, m := range *w.Api.Methods() {
+		suppress(m, false,
+			[2]string{"AwsSolutions-APIG4", publicSite},
+			[2]string{"AwsSolutions-COG4", publicSite},
+		)
+	}
+	suppress(w.Api.DeploymentStage(), false,
+		[2]string{"AwsSolutions-APIG3", "The stage is reachable only with CloudFront's origin key; a WAF belongs on the distribution (WebAclArn), where every request enters"},
+	)
+	suppress(w.Api, false,
+		[2]string{"AwsSolutions-APIG2", "A proxy to the app, which validates every request and answers a client mistake with a 4xx that says what was wrong"},
+	)
+	if role := w.Api.Node().TryFindChild(jsii.String("CloudWatchRole")); role != nil {
+		suppress(role, false, [2]string{"AwsSolutions-IAM4",
+			"AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-wide role that API Gateway's execution logs need"})
+	}
+
+	distribution := []([2]string){
+		{"AwsSolutions-CFR1", "A public site serves every country; add a geo restriction on the Distribution if yours must not"},
+	}
+	if p.WebAclArn == "" {
+		distribution = append(distribution, [2]string{"AwsSolutions-CFR2", "WAF costs per rule and request; attach one with WebAclArn. AWS Shield Standard protects every distribution"})
+	}
+	if !p.AccessLogging {
+		distribution = append(distribution, [2]string{"AwsSolutions-CFR3", "Access logging is off by default for cost; turn it on with AccessLogging. The API's access logs are always on"})
+	}
+	if p.DomainName == "" {
+		distribution = append(distribution, [2]string{"AwsSolutions-CFR4", "Without a custom domain CloudFront serves its *.cloudfront.net certificate, whose TLS policy cannot be set; with DomainName the minimum is TLSv1.2_2021"})
+	}
+	if p.StaticOriginAccess == OriginAccessIdentity {
+		distribution = append(distribution, [2]string{"AwsSolutions-CFR7", "The design asks for an Origin Access Identity; it is granted s3:GetObject only. StaticOriginAccess: OriginAccessControl switches to OAC"})
+	}
+	suppress(w.Distribution, false, distribution...)
+
+	if !p.AccessLogging {
+		suppress(w.StaticBucket, false, [2]string{"AwsSolutions-S1", "Server access logging is off by default for cost; turn it on with AccessLogging"})
+	} else {
+		suppress(w.LogBucket, false, [2]string{"AwsSolutions-S1", "This is the log bucket; logging its own access would loop"})
+	}
+	if w.OriginSecret != nil {
+		suppress(w.OriginSecret, false, [2]string{"AwsSolutions-SMG4",
+			"The key must change in CloudFront and API Gateway in one deploy: rotate by putting a new value and deploying with OriginSecretVersionId (docs/security.md)"})
+	}
+	if p.Tracing {
+		suppress(w.Function.Role(), true, [2]string{"AwsSolutions-IAM5",
+			"X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: Resource::* is the only form"})
+	}
+	suppressBucketDeploymentFindings(awscdk.Stack_Of(this))
+}
+
+// suppressBucketDeploymentFindings covers the handler that CDK's
+// BucketDeployment shares across a stack: its runtime, managed policy and
+// wildcards are CDK's, not this construct's, to choose.
+func suppressBucketDeploymentFindings(stack awscdk.Stack) {
+	for _, c := range *stack.Node().Children() {
+		if !strings.HasPrefix(*c.(constructs.IConstruct).Node().Id(), "Custom::CDKBucketDeployment") {
+			continue
+		}
+		suppress(c.(constructs.IConstruct), true,
+			[2]string{"AwsSolutions-L1", "CDK's BucketDeployment handler: CDK pins and updates its runtime"},
+			[2]string{"AwsSolutions-IAM4", "CDK's BucketDeployment handler uses the basic execution role for its logs"},
+			[2]string{"AwsSolutions-IAM5", "CDK's BucketDeployment handler copies every object of the asset into the static bucket and prunes old ones: object wildcards within those two buckets"},
+		)
+	}
+}
+
+// cleanUpRedundantDependsOn removes, from every function of the stack, the
+// DependsOn on its own role: the function's Role property already refers to
+// the role (Fn::GetAtt), which orders them, and the CloudFormation validator
+// warns about the duplicate (W3005). CDK adds it for every function.
+func cleanUpRedundantDependsOn(stack awscdk.Stack) {
+	if stack.Node().TryFindChild(jsii.String(dependsOnCleanupID)) != nil {
+		return // one aspect per stack, however many sites it holds
+	}
+	constructs.NewConstruct(stack, jsii.String(dependsOnCleanupID))
+	awscdk.Aspects_Of(stack).Add(&dependsOnCleanup{}, nil)
+}
+
+const dependsOnCleanupID = "WebAppDependsOnCleanup"
+
+type dependsOnCleanup struct{}
+
+func (*dependsOnCleanup) Visit(node constructs.IConstruct) {
+	fn, ok := node.(awslambda.CfnFunction)
+	if !ok {
+		return
+	}
+	fn.AddOverride(jsii.String("DependsOn"), awscdk.Lazy_UncachedAny(&dependsOnWithoutRole{fn: fn}, nil))
+}
+
+// dependsOnWithoutRole computes DependsOn at render time, after CDK has turned
+// construct dependencies into resource ones.
+type dependsOnWithoutRole struct {
+	fn awslambda.CfnFunction
+}
+
+func (d *dependsOnWithoutRole) Produce(_ awscdk.IResolveContext) interface{} {
+	stack := awscdk.Stack_Of(d.fn)
+	role := ""
+	if ref, ok := stack.Resolve(d.fn.Role()).(map[string]interface{}); ok {
+		if getAtt, ok := ref["Fn::GetAtt"].([]interface{}); ok && len(getAtt) > 0 {
+			role, _ = getAtt[0].(string)
+		}
+	}
+	var ids []string
+	for _, dep := range *d.fn.ObtainDependencies() {
+		res, ok := dep.(awscdk.CfnResource)
+		if !ok {
+			continue
+		}
+		id, _ := stack.Resolve(res.LogicalId()).(string)
+		if id != "" && id != role {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Strings(ids)
+	return ids
+}
