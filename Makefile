@@ -14,7 +14,7 @@ export CDK_DEPLOY_REGION ?= ap-northeast-1
 NODE_STAMP := node_modules/.make-stamp
 GO_STAMP := .cache/go-mod-download
 
-.PHONY: help deps synth test snapshots dev clean
+.PHONY: help deps synth test snapshots dev clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -48,11 +48,29 @@ test: deps ## run every test (unit, DynamoDB against dynalite, template assertio
 	go vet ./...
 	go test ./...
 
+# How long each fuzz target runs, e.g. make fuzz FUZZTIME=10m. One target at a
+# time: each already uses every core. `make test` runs only their seed corpora.
+FUZZTIME ?= 60s
+
+fuzz: $(GO_STAMP) ## run each fuzz target in turn for FUZZTIME each (default 60s)
+	go test ./internal/apigw -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME)
+	go test ./internal/site -run '^$$' -fuzz '^FuzzTodoJSON$$' -fuzztime $(FUZZTIME)
+	go test ./internal/site -run '^$$' -fuzz '^FuzzForm$$' -fuzztime $(FUZZTIME)
+
 snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff before committing)
 	go test . -run 'TestSnapshots' -update
 
 dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as DynamoDB; Ctrl-C stops both
 	go run ./cmd/dev
+
+# wrk (a Debian package) loads the local server; a fresh machine or CI image
+# gets it here. BENCH_ARGS go to cmd/bench, e.g. BENCH_ARGS="-only coldstart -runs 50".
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BENCH_ARGS ?=
+.PHONY: bench
+bench: deps ## measure cold start, warm requests, size, synth, test and local load; print a summary
+	@command -v wrk >/dev/null || $(SUDO) apt-get install -y wrk || { $(SUDO) apt-get update && $(SUDO) apt-get install -y wrk; }
+	go run ./cmd/bench $(BENCH_ARGS)
 
 clean: ## remove build output
 	rm -rf cdk.out bin build .cache

@@ -4,6 +4,13 @@
 //	TABLE_NAME  the DynamoDB table of todos (required)
 //	LOG_LEVEL   debug, info (default), warn or error
 //	DEBUG       true/1 puts internal error detail in responses (never in production)
+//	CORS_CONFIG JSON of cors.Config: the origins whose scripts may call the site
+//	            (unset: no CORS headers)
+//	TODO_API_REQUIRE_CALLER  true/1: /todos answers 401 unless API Gateway's
+//	            authorizer identified the caller (unset: the API is open)
+//
+// An invalid CORS_CONFIG or TODO_API_REQUIRE_CALLER stops the function at
+// init with a log line that says why.
 //
 // Init makes no network call: the AWS configuration is read from the
 // environment and credentials are fetched on the first request.
@@ -28,13 +35,19 @@ func main() {
 		logger.Warn("LOG_LEVEL is not debug, info, warn or error: logging at info", "LOG_LEVEL", os.Getenv("LOG_LEVEL"))
 	}
 	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
+	cfg := site.Config{Logger: logger, Debug: debug}
+	if err := cfg.ReadEnv(os.Getenv); err != nil {
+		logger.Error("cannot start", "err", err.Error())
+		os.Exit(1)
+	}
 
 	store, err := todo.NewStoreFromEnv(context.Background())
 	if err != nil {
 		logger.Error("cannot start", "err", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(apigw.Handler(site.New(site.Config{Store: store, Logger: logger, Debug: debug})))
+	cfg.Store = siteStore(store) // not store itself: see storeFuncs
+	lambda.Start(apigw.Handler(site.New(cfg)))
 }
 
 // logLevel parses LOG_LEVEL: info when empty, and when invalid (then bad).

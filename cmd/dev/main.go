@@ -5,6 +5,11 @@
 //
 //	make dev                 # or: go run ./cmd/dev (from the module root)
 //	PORT=9000 DEBUG=1 make dev
+//	CORS_CONFIG='{"allowOrigins":["http://localhost:5173"]}' make dev
+//
+// CORS_CONFIG and TODO_API_REQUIRE_CALLER are read as in Lambda. No
+// authorizer runs here, so with TODO_API_REQUIRE_CALLER=1 every /todos
+// request gets 401.
 //
 // It listens on 127.0.0.1:$PORT (default 8080), prints the URL and stops,
 // dynalite too, on Ctrl-C or SIGTERM. The data lives in memory and is gone
@@ -46,6 +51,11 @@ func run(logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
+	cfg := site.Config{Logger: logger, Debug: debug}
+	if err := cfg.ReadEnv(os.Getenv); err != nil {
+		return err
+	}
 	root, err := dynalitetest.ModuleRoot()
 	if err != nil {
 		return err
@@ -67,8 +77,8 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 
-	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
-	app := site.New(site.Config{Store: store, Logger: logger, Debug: debug})
+	cfg.Store = store
+	app := site.New(cfg)
 	srv := &http.Server{
 		Handler:           newHandler(staticpaths.Default(), os.DirFS(filepath.Join(root, "static")), app),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -165,6 +166,47 @@ type Props struct {
 	// security headers policy.
 	// Default: DefaultContentSecurityPolicy, which the site's pages satisfy.
 	ContentSecurityPolicy string
+
+	// Cors lets pages on other origins call the app; the app answers
+	// preflights and adds the Access-Control-* headers (CORS_CONFIG).
+	// Default: no CORS, as a same-origin site behind CloudFront needs none.
+	Cors *CorsOptions
+
+	// Authorizer protects the app's routes, except PublicPaths: a
+	// TokenAuthorizer or RequestAuthorizer (a Lambda function) or a
+	// CognitoUserPoolsAuthorizer, from awsapigateway. The app reads the caller
+	// with reqinfo.CallerOf.
+	// Default: none, every route is public.
+	Authorizer awsapigateway.IAuthorizer
+
+	// IamAuthorization requires AWS SigV4 signatures (AWS_IAM) on the app's
+	// routes, except PublicPaths. It cannot work through CloudFront, which
+	// replaces the Host header that the signature covers, so it needs
+	// AllowDirectApiAccess: signed clients call ApiUrl directly.
+	// Default: off.
+	IamAuthorization bool
+
+	// PublicPaths stay open when Authorizer or IamAuthorization protect the
+	// rest: "/" is the home page alone; any other entry is a prefix, so
+	// "/healthz" opens /healthz and everything below it.
+	// Default: none.
+	PublicPaths []string
+
+	// ClientApiKeyPaths are CloudFront path patterns, such as "/todos" and
+	// "/todos/*", that clients call with their own API key (x-api-key), each
+	// key throttled and limited by ClientUsagePlan. CloudFront passes the
+	// client's key on these paths instead of its origin key.
+	// Default: none; only CloudFront's origin key is used.
+	ClientApiKeyPaths []string
+
+	// ClientApiKeyRateLimit and ClientApiKeyBurstLimit throttle each client key.
+	// Default: 10 requests per second, bursts of 20.
+	ClientApiKeyRateLimit  float64
+	ClientApiKeyBurstLimit int
+
+	// ClientApiKeyQuota is how many requests a client key may make per day.
+	// Default: no quota.
+	ClientApiKeyQuota int
 }
 
 var (
@@ -207,6 +249,12 @@ func (p Props) withDefaults() Props {
 	}
 	if p.ContentSecurityPolicy == "" {
 		p.ContentSecurityPolicy = DefaultContentSecurityPolicy
+	}
+	if p.ClientApiKeyRateLimit == 0 {
+		p.ClientApiKeyRateLimit = 10
+	}
+	if p.ClientApiKeyBurstLimit == 0 {
+		p.ClientApiKeyBurstLimit = 20
 	}
 	return p
 }
@@ -269,6 +317,7 @@ func (p Props) validate(region string) error {
 		add("ContentSecurityPolicy must be one line")
 	}
 	p.validateStaticPaths(add)
+	p.validateAccess(add)
 	p.validateDomain(region, add)
 
 	if len(problems) == 0 {
@@ -296,6 +345,56 @@ func (p Props) validateStaticPaths(add func(string, ...any)) {
 			add("StaticPaths entry %q is listed twice", path)
 		}
 		seen[path] = true
+	}
+}
+
+var publicPathPattern = regexp.MustCompile(`^/[A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*/?$`)
+
+// validateAccess checks CORS, authorization and client keys.
+func (p Props) validateAccess(add func(string, ...any)) {
+	if p.Cors != nil {
+		c := p.Cors.config()
+		var resolved []string
+		for _, o := range c.AllowOrigins {
+			if !unresolved(o) {
+				resolved = append(resolved, o)
+			}
+		}
+		if len(c.AllowOrigins) == 0 {
+			add("Cors.AllowOrigins is empty: list the origins that may call, such as \"https://app.example.com\"")
+		} else if c.AllowOrigins = resolved; len(resolved) > 0 {
+			if err := c.Validate(); err != nil {
+				add("Cors: %v", err)
+			}
+		}
+	}
+	if p.Authorizer != nil && p.IamAuthorization {
+		add("Authorizer and IamAuthorization are both set: a method takes one, choose one")
+	}
+	if p.IamAuthorization && !p.AllowDirectApiAccess {
+		add("IamAuthorization cannot work behind CloudFront: SigV4 signs the Host header, and CloudFront sends API Gateway its own host, so every signed request would fail; use Authorizer (a Lambda or Cognito authorizer), or set AllowDirectApiAccess so signed clients call ApiUrl directly")
+	}
+	if len(p.PublicPaths) > 0 && p.Authorizer == nil && !p.IamAuthorization {
+		add("PublicPaths is set but nothing is protected: set Authorizer (or IamAuthorization), or drop PublicPaths")
+	}
+	for _, path := range p.PublicPaths {
+		if !publicPathPattern.MatchString(path) {
+			add("PublicPaths entry %q is invalid: a path such as \"/\" or \"/healthz\", without wildcards or {parameters}", path)
+		}
+	}
+	if len(p.ClientApiKeyPaths) > 0 && p.AllowDirectApiAccess {
+		add("ClientApiKeyPaths needs API keys, which AllowDirectApiAccess turns off: drop one of them")
+	}
+	for _, path := range p.ClientApiKeyPaths {
+		switch {
+		case !pathPattern.MatchString(path):
+			add("ClientApiKeyPaths entry %q is invalid: start with '/' and use letters, digits and _-.$/~\"'@:+&*?", path)
+		case containsString(p.StaticPaths, path):
+			add("ClientApiKeyPaths entry %q is also in StaticPaths: a path goes to the bucket or to the app, not both", path)
+		}
+	}
+	if p.ClientApiKeyQuota < 0 || p.ClientApiKeyRateLimit < 0 || p.ClientApiKeyBurstLimit < 0 {
+		add("ClientApiKeyQuota, ClientApiKeyRateLimit and ClientApiKeyBurstLimit must not be negative")
 	}
 }
 

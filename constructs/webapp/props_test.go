@@ -104,6 +104,23 @@ func TestWebAppFailsOnPropsThatCannotWork(t *testing.T) {
 			`webapp: OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off`},
 		{"MultiLineCSP", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ContentSecurityPolicy = "default-src 'self';\nscript-src *" },
 			`webapp: ContentSecurityPolicy must be one line`},
+		{"IamBehindCloudFront", "us-east-1", func(_ awscdk.Stack, p *Props) { p.IamAuthorization = true },
+			`webapp: IamAuthorization cannot work behind CloudFront: SigV4 signs the Host header`},
+		{"PublicPathsWithoutProtection", "us-east-1", func(_ awscdk.Stack, p *Props) { p.PublicPaths = []string{"/healthz"} },
+			`webapp: PublicPaths is set but nothing is protected`},
+		{"PublicPathWithWildcard", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.IamAuthorization, p.AllowDirectApiAccess, p.PublicPaths = true, true, []string{"/css/*"}
+		}, `webapp: PublicPaths entry "/css/*" is invalid`},
+		{"CorsWildcardWithCredentials", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Cors = &CorsOptions{AllowOrigins: []string{"*"}, AllowCredentials: true}
+		}, `webapp: Cors: cors: AllowOrigins "*" cannot be used with AllowCredentials`},
+		{"CorsWithoutOrigins", "us-east-1", func(_ awscdk.Stack, p *Props) { p.Cors = &CorsOptions{} },
+			`webapp: Cors.AllowOrigins is empty`},
+		{"ClientKeysWithDirectAccess", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.ClientApiKeyPaths, p.AllowDirectApiAccess = []string{"/todos"}, true
+		}, `webapp: ClientApiKeyPaths needs API keys, which AllowDirectApiAccess turns off`},
+		{"ClientKeyPathIsStatic", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ClientApiKeyPaths = []string{"/css/*"} },
+			`webapp: ClientApiKeyPaths entry "/css/*" is also in StaticPaths`},
 		{"CertificateWithoutDomain", "us-east-1", func(s awscdk.Stack, p *Props) { p.Certificate = importedCertificate(s, "us-east-1") },
 			`webapp: Certificate is set but DomainName is empty`},
 	}

@@ -26,7 +26,7 @@ func suppress(c constructs.IConstruct, applyToChildren bool, findings ...[2]stri
 // accepts on purpose. Each is scoped to the resource it concerns, and those
 // that depend on a prop disappear when the prop turns the feature on.
 func suppressDeliberateFindings(this constructs.Construct, p Props, w *WebApp) {
-	publicSite := "A public web site: pages are for everyone, and API Gateway already refuses requests without CloudFront's origin key; per-route authorization belongs to the app"
+	publicSite := "Pages are public by design (an Authorizer, when set, protects every route but PublicPaths); every method requires CloudFront's origin key unless AllowDirectApiAccess"
 	for _, m := range *w.Api.Methods() {
 		suppress(m, false,
 			[2]string{"AwsSolutions-APIG4", publicSite},

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gowebapp/webapp/internal/cors"
 	"github.com/gowebapp/webapp/internal/staticpaths"
 )
 
@@ -67,6 +68,9 @@ type WebApp struct {
 	// OriginSecret holds the key CloudFront sends to API Gateway; nil with
 	// AllowDirectApiAccess.
 	OriginSecret awssecretsmanager.Secret
+	// ClientUsagePlan holds the clients' API keys for ClientApiKeyPaths: add
+	// keys with ClientUsagePlan.AddApiKey. Nil without ClientApiKeyPaths.
+	ClientUsagePlan awsapigateway.UsagePlan
 	// LogBucket receives CloudFront's and the static bucket's access logs;
 	// nil unless AccessLogging.
 	LogBucket awss3.Bucket
@@ -100,6 +104,9 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w.Api = newAPI(this, p, w.Function)
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret = newOriginKey(this, p, w.Api)
+	}
+	if len(p.ClientApiKeyPaths) > 0 {
+		w.ClientUsagePlan = newClientUsagePlan(w.Api, p)
 	}
 	w.StaticBucket = newStaticBucket(this, p, w.LogBucket)
 
@@ -150,45 +157,6 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	suppressDeliberateFindings(this, p, w)
 	cleanUpRedundantDependsOn(awscdk.Stack_Of(this))
 	return w
-}
-
-func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapigateway.LambdaRestApi {
-	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
-		Retention:     p.LogRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-	api := awsapigateway.NewLambdaRestApi(scope, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
-		Handler:     fn,
-		Proxy:       jsii.Bool(true),
-		Description: jsii.String("Proxies every path and method to the web app's function"),
-		// CloudFront is already the edge; an EDGE endpoint would add a second hop.
-		EndpointConfiguration: &awsapigateway.EndpointConfiguration{
-			Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		},
-		BinaryMediaTypes: jsii.Strings(BinaryMediaTypes...),
-		// Without the origin key API Gateway answers 403 itself: a direct
-		// request to execute-api never reaches the function.
-		DefaultMethodOptions: &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(!p.AllowDirectApiAccess)},
-		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String(p.Stage),
-			ThrottlingRateLimit:  jsii.Number(p.ApiThrottleRateLimit),
-			ThrottlingBurstLimit: jsii.Number(float64(p.ApiThrottleBurstLimit)),
-			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
-			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil),
-			// Errors only, and never request or response bodies (DataTrace).
-			LoggingLevel:     awsapigateway.MethodLoggingLevel_ERROR,
-			DataTraceEnabled: jsii.Bool(false),
-			MetricsEnabled:   jsii.Bool(true),
-			TracingEnabled:   jsii.Bool(p.Tracing),
-		},
-		// Execution logs need the account's API Gateway CloudWatch role.
-		CloudWatchRole:              jsii.Bool(true),
-		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-	// The REST API adds an undescribed "Endpoint" output; ApiUrl says the
-	// same with a description, so drop the duplicate.
-	api.Node().TryRemoveChild(jsii.String("Endpoint"))
-	return api
 }
 
 // newOriginKey makes API Gateway refuse every request that does not carry the
@@ -293,13 +261,12 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 	if w.OriginSecret != nil {
 		originHeaders = &map[string]*string{"x-api-key": originSecretValue(w.OriginSecret, p)}
 	}
-	props := &awscloudfront.DistributionProps{
-		Comment: jsii.String("Web app: static paths from S3, everything else from API Gateway"),
-		DefaultBehavior: &awscloudfront.BehaviorOptions{
+	appBehavior := func(headers *map[string]*string) *awscloudfront.BehaviorOptions {
+		return &awscloudfront.BehaviorOptions{
 			// The origin path is the stage, so the site lives at https://domain/, not /v1/.
 			Origin: awscloudfrontorigins.NewRestApiOrigin(w.Api, &awscloudfrontorigins.RestApiOriginProps{
 				OriginPath:    jsii.String("/" + p.Stage),
-				CustomHeaders: originHeaders,
+				CustomHeaders: headers,
 			}),
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
@@ -311,8 +278,20 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
 				Function:  w.ViewerRequest,
 			}},
-		},
-		AdditionalBehaviors: staticBehaviors(w.StaticBucket, w.ResponseHeadersPolicy, p),
+		}
+	}
+	behaviors := staticBehaviors(w.StaticBucket, w.ResponseHeadersPolicy, p)
+	if len(p.ClientApiKeyPaths) > 0 {
+		// Without the origin key, so that the client's own x-api-key passes.
+		clientBehavior := appBehavior(nil)
+		for _, path := range p.ClientApiKeyPaths {
+			(*behaviors)[path] = clientBehavior
+		}
+	}
+	props := &awscloudfront.DistributionProps{
+		Comment:             jsii.String("Web app: static paths from S3, everything else from API Gateway"),
+		DefaultBehavior:     appBehavior(originHeaders),
+		AdditionalBehaviors: behaviors,
 		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
 	}
 	if p.DomainName != "" {
@@ -350,9 +329,12 @@ func newFunction(scope constructs.Construct, p Props) awslambda.Function {
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: jsii.Strings(*logGroup.LogGroupArn()),
 	}))
-	env := make(map[string]*string, len(p.FunctionEnvironment))
+	env := make(map[string]*string, len(p.FunctionEnvironment)+1)
 	for k, v := range p.FunctionEnvironment {
 		env[k] = jsii.String(v)
+	}
+	if corsJSON, _ := corsEnvironment(p.Cors); corsJSON != "" {
+		env[cors.EnvVar] = jsii.String(corsJSON)
 	}
 	props := &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
@@ -392,9 +374,9 @@ func staticBehaviors(bucket awss3.IBucket, headers awscloudfront.IResponseHeader
 	behaviors := make(map[string]*awscloudfront.BehaviorOptions, len(p.StaticPaths))
 	for _, path := range p.StaticPaths {
 		behaviors[path] = &awscloudfront.BehaviorOptions{
-			Origin:               origin,
-			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
-			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			Origin:                origin,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
 			ResponseHeadersPolicy: headers,
 		}

@@ -8,7 +8,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gowebapp/webapp/internal/cdktest"
@@ -38,7 +41,7 @@ type synthesized struct {
 	stack awscdk.Stack
 	// certStack is the us-east-1 certificate stack, if any.
 	certStack awscdk.Stack
-	sites []*WebApp
+	sites     []*WebApp
 	// certTpl is the template of the us-east-1 certificate stack, if any.
 	certTpl assertions.Template
 }
@@ -96,6 +99,31 @@ func config(t *testing.T, name string) *synthesized {
 		stack = newStack("ap-northeast-1", false)
 		s.sites = append(s.sites, NewWebApp(stack, "Blog", &Props{FunctionDir: functionDir, StaticDir: staticDir}))
 		s.sites = append(s.sites, NewWebApp(stack, "Shop", &Props{FunctionDir: functionDir, StaticDir: staticDir, Stage: "shop", AllowDirectApiAccess: true}))
+	case "cors-auth":
+		stack = newStack("us-east-1", false)
+		owned := constructs.NewConstruct(stack, jsii.String("UserOwned"))
+		authFn := awslambda.NewFunction(owned, jsii.String("AuthorizerFunction"), &awslambda.FunctionProps{
+			Runtime: awslambda.Runtime_NODEJS_22_X(), Handler: jsii.String("index.handler"),
+			Code: awslambda.Code_FromInline(jsii.String("exports.handler = async () => ({principalId: 'x'});")),
+		})
+		p := baseProps()
+		p.Cors = &CorsOptions{AllowOrigins: []string{"https://app.example.com", "https://admin.example.com"}, AllowCredentials: true,
+			AllowHeaders: []string{"Content-Type", "Authorization"}, MaxAge: awscdk.Duration_Minutes(jsii.Number(10))}
+		// The authorizer is the user's, not the construct's: its findings are theirs.
+		suppress(owned, true, [2]string{"AwsSolutions-IAM4", "test fixture: a user's authorizer"}, [2]string{"AwsSolutions-L1", "test fixture: a user's authorizer"})
+		p.Authorizer = awsapigateway.NewTokenAuthorizer(owned, jsii.String("Authorizer"), &awsapigateway.TokenAuthorizerProps{Handler: authFn})
+		p.PublicPaths = []string{"/", "/healthz", "/search/"}
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
+	case "client-keys":
+		stack = newStack("us-east-1", false)
+		p := baseProps()
+		p.ClientApiKeyPaths, p.ClientApiKeyQuota = []string{"/todos", "/todos/*"}, 1000
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
+	case "iam-direct":
+		stack = newStack("us-east-1", false)
+		p := baseProps()
+		p.IamAuthorization, p.AllowDirectApiAccess, p.PublicPaths = true, true, []string{"/", "/healthz"}
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	case "hardened":
 		stack = newStack("us-east-1", false)
 		p := baseProps()
@@ -114,7 +142,7 @@ func config(t *testing.T, name string) *synthesized {
 	return s
 }
 
-var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened"}
+var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct"}
 
 func TestFunctionIsGoOnGraviton(t *testing.T) {
 	for _, name := range allConfigs {

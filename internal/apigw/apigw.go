@@ -105,8 +105,8 @@ func errorResponse(status int, code, message string) events.APIGatewayProxyRespo
 // NewRequest returns the request that e describes. Its context is ctx (so
 // the Lambda deadline and lambdacontext stay) carrying the request's
 // reqinfo.Info. It returns a *BadRequestError for a body that is not valid
-// base64, a method that is not an HTTP token or a path that is not valid
-// percent-encoding.
+// base64, a method that is not an HTTP token, a path that is not valid
+// percent-encoding or headers over MaxHeaderBytes.
 func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Request, error) {
 	if !isToken(e.HTTPMethod) {
 		return nil, &BadRequestError{"request method is not valid"}
@@ -122,7 +122,10 @@ func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Req
 		}
 	}
 
-	header := requestHeader(e)
+	header, size := requestHeader(e)
+	if size > MaxHeaderBytes {
+		return nil, &BadRequestError{fmt.Sprintf("request headers are too large: the limit is %d bytes", MaxHeaderBytes)}
+	}
 	host, viaCloudFront := header.Get("X-Forwarded-Host"), true
 	if host == "" {
 		host, viaCloudFront = header.Get("Host"), false
@@ -202,14 +205,30 @@ func requestURL(e events.APIGatewayProxyRequest) (*url.URL, error) {
 	return u, nil
 }
 
+// MaxHeaderBytes limits an event's headers, names and values together, as
+// http.DefaultMaxHeaderBytes limits a request's in net/http's server. API
+// Gateway's own limit is lower; this one holds for any caller of the adapter.
+const MaxHeaderBytes = http.DefaultMaxHeaderBytes
+
 // requestHeader copies the event's headers, dropping any a net/http server
 // would have refused: names that are not tokens, values with control bytes.
-func requestHeader(e events.APIGatewayProxyRequest) http.Header {
-	h := make(http.Header, max(len(e.MultiValueHeaders), len(e.Headers))+2)
+// It also returns their size, names and values together.
+func requestHeader(e events.APIGatewayProxyRequest) (h http.Header, size int) {
+	n := max(len(e.MultiValueHeaders), len(e.Headers))
+	h = make(http.Header, n+2)
+	values := make([]string, 0, n) // one allocation for the first value of each header, not one per header
 	add := func(k, v string) {
-		if isToken(k) && isFieldValue(v) {
-			h.Add(k, v)
+		size += len(k) + len(v)
+		if !isToken(k) || !isFieldValue(v) {
+			return
 		}
+		k = http.CanonicalHeaderKey(k)
+		if vs := h[k]; len(vs) > 0 || len(values) == cap(values) {
+			h[k] = append(vs, v)
+			return
+		}
+		values = append(values, v)
+		h[k] = values[len(values)-1 : len(values) : len(values)] // capped: appending copies
 	}
 	if len(e.MultiValueHeaders) > 0 {
 		for k, vs := range e.MultiValueHeaders {
@@ -222,7 +241,7 @@ func requestHeader(e events.APIGatewayProxyRequest) http.Header {
 			add(k, v)
 		}
 	}
-	return h
+	return h, size
 }
 
 // remoteAddr is the client's address as "ip:0".
@@ -285,13 +304,21 @@ func isToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 || c <= ' ' || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 || c == 0x7f {
+		if !tokenByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// tokenByte tells the bytes of a token: a table, since every header name of
+// every event goes through isToken.
+var tokenByte = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, c)
+	}
+	return t
+}()
 
 // isFieldValue reports whether s may be a header value: no control bytes
 // other than horizontal tab.

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,9 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gowebapp/webapp/internal/reqinfo"
 	"github.com/gowebapp/webapp/internal/todo"
@@ -188,21 +192,100 @@ func mediaType(r *http.Request) string {
 	return t
 }
 
-// decodeJSON decodes the body, one JSON object with known fields only, into v.
+// decodeJSON decodes the body, one JSON object with known fields only, into
+// v. It refuses what encoding/json would accept and quietly change: bytes
+// that are not UTF-8 and \u escapes of half a surrogate pair (both read as
+// U+FFFD), and a field given twice (the last one would win).
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body) // at most the body limit
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return badRequest("request body could not be read")
+	}
+	if !utf8.Valid(body) {
+		return badRequest("malformed JSON: the body must be UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if err := dec.Decode(&struct{}{}); err != io.EOF {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return err
-		}
 		return badRequest("malformed JSON: the body must hold one JSON object and nothing after it")
 	}
+	if name := duplicateField(body); name != "" {
+		return badRequest("field %q is given twice: give each field once", name)
+	}
+	if loneSurrogate(body) {
+		return badRequest(`malformed JSON: a \u escape is half of a surrogate pair; strings must be valid Unicode`)
+	}
 	return nil
+}
+
+// duplicateField returns a field that the JSON object body, already
+// decoded, names twice, or "". Names are compared the way encoding/json
+// matches them to struct fields, ignoring case: {"title":"a","Title":"b"}
+// names title twice.
+func duplicateField(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		name, ok := tok.(string)
+		if err != nil || !ok {
+			return ""
+		}
+		folded := strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, name)
+		if seen[folded] {
+			return name
+		}
+		seen[folded] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// loneSurrogate reports whether the JSON text body, already decoded, has a
+// \u escape of half a UTF-16 surrogate pair ("\ud800" alone), which
+// encoding/json would read as U+FFFD. In valid JSON a backslash only starts
+// an escape inside a string, so no tokenizing is needed.
+func loneSurrogate(body []byte) bool {
+	escaped := func(i int) rune { // the rune of the \uXXXX at body[i:], or -1
+		if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return rune(n)
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		switch r := escaped(i); {
+		case r < 0:
+			i++ // a two-character escape: \\, \", \n, ...
+		case utf16.IsSurrogate(r):
+			if utf16.DecodeRune(r, escaped(i+6)) == unicode.ReplacementChar {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
 }
 
 // jsonError turns a decoding error into a message for the client, naming

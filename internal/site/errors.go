@@ -47,6 +47,7 @@ func unsupportedMediaType(want string) *apiError {
 var (
 	errNoRoute      = &apiError{Status: http.StatusNotFound, Code: "NotFoundError", Message: "no such page or endpoint"}
 	errTodoNotFound = &apiError{Status: http.StatusNotFound, Code: "NotFoundError", Message: "todo not found"}
+	errNoCaller     = &apiError{Status: http.StatusUnauthorized, Code: "UnauthorizedError", Message: "sign in to use the todo API"}
 )
 
 // classify is the one place that maps an error to what the client sees.

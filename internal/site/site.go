@@ -10,10 +10,14 @@ package site
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
+	"github.com/gowebapp/webapp/internal/cors"
 	"github.com/gowebapp/webapp/internal/reqinfo"
 	"github.com/gowebapp/webapp/internal/todo"
 )
@@ -46,6 +50,39 @@ type Config struct {
 	MaxBodyBytes int64
 	// Now is the clock that stamps new todos. Default: time.Now.
 	Now func() time.Time
+	// CORS lets the pages of other origins call the site from scripts; it
+	// must be valid (cors.Config.Validate). Default: no CORS headers, so
+	// browsers let only the site's own pages read its responses.
+	CORS *cors.Config
+	// TodoAPIRequireCaller limits the Todo API (every route under /todos) to
+	// callers that API Gateway's authorizer identified (reqinfo.CallerOf):
+	// any other request gets 401 UnauthorizedError. The HTML pages stay open.
+	// Default: anyone may use the API.
+	TodoAPIRequireCaller bool
+}
+
+// EnvTodoAPIRequireCaller is the environment variable of
+// Config.TodoAPIRequireCaller.
+const EnvTodoAPIRequireCaller = "TODO_API_REQUIRE_CALLER"
+
+// ReadEnv sets the access rules the WebApp construct passes in the
+// environment: CORS from CORS_CONFIG (see cors.FromEnv) and
+// TodoAPIRequireCaller from TODO_API_REQUIRE_CALLER (true, false, 1 or 0;
+// unset: false). An invalid value is an error, for the program to refuse to
+// start rather than serve without the rules it was deployed with.
+func (c *Config) ReadEnv(getenv func(string) string) error {
+	corsConfig, err := cors.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	requireCaller := false
+	if v := getenv(EnvTodoAPIRequireCaller); v != "" {
+		if requireCaller, err = strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("site: %s %q is not true, false, 1 or 0", EnvTodoAPIRequireCaller, v)
+		}
+	}
+	c.CORS, c.TodoAPIRequireCaller = corsConfig, requireCaller
+	return nil
 }
 
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
@@ -58,6 +95,8 @@ type server struct {
 	maxBody int64
 	now     func() time.Time
 	mux     *http.ServeMux
+	// requireCaller is Config.TodoAPIRequireCaller.
+	requireCaller bool
 }
 
 // New returns the site's handler. It panics if cfg.Store is nil, a mistake
@@ -73,6 +112,8 @@ func New(cfg Config) http.Handler {
 		maxBody: cfg.MaxBodyBytes,
 		now:     cfg.Now,
 		mux:     http.NewServeMux(),
+
+		requireCaller: cfg.TodoAPIRequireCaller,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -90,13 +131,19 @@ func New(cfg Config) http.Handler {
 	s.api("GET /hello", s.hello)
 	s.api("GET /healthz", s.healthz)
 
-	s.api("GET /todos", s.listTodos)
-	s.api("POST /todos", s.createTodo)
-	s.api("GET /todos/{id}", s.getTodo)
-	s.api("PUT /todos/{id}", s.updateTodo)
-	s.api("DELETE /todos/{id}", s.deleteTodo)
+	s.api("GET /todos", s.signedIn(s.listTodos))
+	s.api("POST /todos", s.signedIn(s.createTodo))
+	s.api("GET /todos/{id}", s.signedIn(s.getTodo))
+	s.api("PUT /todos/{id}", s.signedIn(s.updateTodo))
+	s.api("DELETE /todos/{id}", s.signedIn(s.deleteTodo))
 
-	return s.middleware(http.HandlerFunc(s.route))
+	// CORS inside the middleware: preflights get a request id and a log line
+	// too, and never reach the routes.
+	var h http.Handler = http.HandlerFunc(s.route)
+	if cfg.CORS != nil {
+		h = cors.Middleware(*cfg.CORS, h)
+	}
+	return s.middleware(h)
 }
 
 // handlerFunc is a handler that returns its error for fail to render.
@@ -126,11 +173,32 @@ func (s *server) api(pattern string, h handlerFunc) {
 	s.mux.Handle(pattern, endpoint{s: s, h: h})
 }
 
+// signedIn returns h, or, when the Todo API requires a caller, h behind a
+// 401 for requests in which no authorizer identified one. The home page's
+// form posts to POST /todos too: without a caller it gets the 401 as a page.
+func (s *server) signedIn(h handlerFunc) handlerFunc {
+	if !s.requireCaller {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := reqinfo.CallerOf(r); !ok {
+			return errNoCaller
+		}
+		return h(w, r)
+	}
+}
+
 // route serves the request with the mux when one of our routes matches.
 // Otherwise the mux would answer by itself — 404, 405 with Allow, or a
 // redirect to the cleaned path — in plain text and unaware of the stage;
 // its answer is probed and given again our way.
 func (s *server) route(w http.ResponseWriter, r *http.Request) {
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		// r.URL.Query() drops a malformed pair silently: DELETE
+		// ?version=%zz or ?version=1; would delete whatever the version.
+		s.fail(w, r, badRequest("malformed query string: percent-encode the values and separate parameters with &"), wantsHTML(r))
+		return
+	}
 	h, _ := s.mux.Handler(r)
 	if _, ours := h.(endpoint); ours {
 		s.mux.ServeHTTP(w, r)

@@ -1,0 +1,193 @@
+package webapp
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/internal/cors"
+)
+
+// CorsOptions configure cross-origin requests to the app. The app answers
+// preflights and sets the Access-Control-* headers itself (package
+// internal/cors), the same way in Lambda, locally and in tests; behind
+// CloudFront the default behaviour allows OPTIONS, forwards Origin and caches
+// nothing, so every preflight reaches it.
+type CorsOptions struct {
+	// AllowOrigins are the origins allowed to call, as scheme://host[:port],
+	// or "*" (alone, and only without AllowCredentials). Required.
+	AllowOrigins []string
+	// AllowMethods answered to a preflight.
+	// Default: GET, HEAD, POST, PUT, PATCH, DELETE.
+	AllowMethods []string
+	// AllowHeaders answered to a preflight.
+	// Default: the headers the preflight asks for.
+	AllowHeaders []string
+	// ExposeHeaders the browser lets scripts read.
+	// Default: none beyond the CORS-safelisted ones.
+	ExposeHeaders []string
+	// MaxAge is how long a browser may cache a preflight, at most a day.
+	// Default: no Access-Control-Max-Age header (the browser's default).
+	MaxAge awscdk.Duration
+	// AllowCredentials lets cookies and Authorization go with the request.
+	// Default: false.
+	AllowCredentials bool
+}
+
+// config converts the options to the app's configuration.
+func (o *CorsOptions) config() cors.Config {
+	c := cors.Config{
+		AllowOrigins: o.AllowOrigins, AllowMethods: o.AllowMethods, AllowHeaders: o.AllowHeaders,
+		ExposeHeaders: o.ExposeHeaders, AllowCredentials: o.AllowCredentials,
+	}
+	if o.MaxAge != nil && !unresolved(o.MaxAge) {
+		c.MaxAgeSeconds = int(*o.MaxAge.ToSeconds(nil))
+	}
+	return c
+}
+
+// corsEnvironment is the function's CORS_CONFIG, empty without CORS.
+func corsEnvironment(o *CorsOptions) (string, error) {
+	if o == nil {
+		return "", nil
+	}
+	raw, err := json.Marshal(o.config())
+	return string(raw), err
+}
+
+// methodOptions are the options of the API's protected and public methods.
+// Both require CloudFront's origin key unless direct access is allowed; only
+// protected ones run the authorizer.
+func methodOptions(p Props) (protected, public *awsapigateway.MethodOptions) {
+	keyRequired := jsii.Bool(!p.AllowDirectApiAccess)
+	public = &awsapigateway.MethodOptions{ApiKeyRequired: keyRequired, AuthorizationType: awsapigateway.AuthorizationType_NONE}
+	protected = public
+	switch {
+	case p.Authorizer != nil:
+		protected = &awsapigateway.MethodOptions{ApiKeyRequired: keyRequired, Authorizer: p.Authorizer}
+	case p.IamAuthorization:
+		protected = &awsapigateway.MethodOptions{ApiKeyRequired: keyRequired, AuthorizationType: awsapigateway.AuthorizationType_IAM}
+	}
+	return protected, public
+}
+
+func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapigateway.LambdaRestApi {
+	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	protected, public := methodOptions(p)
+	api := awsapigateway.NewLambdaRestApi(scope, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
+		Handler: fn,
+		// The methods are defined below, so that public paths can skip the authorizer.
+		Proxy:       jsii.Bool(false),
+		Description: jsii.String("Proxies every path and method to the web app's function"),
+		// CloudFront is already the edge; an EDGE endpoint would add a second hop.
+		EndpointConfiguration: &awsapigateway.EndpointConfiguration{
+			Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		},
+		BinaryMediaTypes: jsii.Strings(BinaryMediaTypes...),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(p.Stage),
+			ThrottlingRateLimit:  jsii.Number(p.ApiThrottleRateLimit),
+			ThrottlingBurstLimit: jsii.Number(float64(p.ApiThrottleBurstLimit)),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil),
+			// Errors only, and never request or response bodies (DataTrace).
+			LoggingLevel:     awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled: jsii.Bool(false),
+			MetricsEnabled:   jsii.Bool(true),
+			TracingEnabled:   jsii.Bool(p.Tracing),
+		},
+		// Execution logs need the account's API Gateway CloudWatch role.
+		CloudWatchRole:              jsii.Bool(true),
+		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// The REST API adds an undescribed "Endpoint" output; ApiUrl says the
+	// same with a description, so drop the duplicate.
+	api.Node().TryRemoveChild(jsii.String("Endpoint"))
+
+	addProxy := func(res awsapigateway.IResource, opts *awsapigateway.MethodOptions) {
+		res.AddMethod(jsii.String("ANY"), nil, opts)
+		proxy := res.AddResource(jsii.String("{proxy+}"), nil)
+		proxy.AddMethod(jsii.String("ANY"), nil, opts)
+		// A browser's CORS preflight carries no credentials: it must pass
+		// the authorizer to reach the app, which answers it.
+		if p.Cors != nil && opts != public {
+			res.AddMethod(jsii.String("OPTIONS"), nil, public)
+			proxy.AddMethod(jsii.String("OPTIONS"), nil, public)
+		}
+	}
+	rootOptions := protected
+	if containsString(p.PublicPaths, "/") {
+		rootOptions = public
+	}
+	// The root's ANY and /{proxy+}: every path and method reaches the function.
+	api.Root().AddMethod(jsii.String("ANY"), nil, rootOptions)
+	proxy := api.Root().AddResource(jsii.String("{proxy+}"), nil)
+	proxy.AddMethod(jsii.String("ANY"), nil, protected)
+	if p.Cors != nil && protected != public {
+		proxy.AddMethod(jsii.String("OPTIONS"), nil, public)
+		if rootOptions != public {
+			api.Root().AddMethod(jsii.String("OPTIONS"), nil, public)
+		}
+	}
+	if protected != public {
+		for _, prefix := range publicPrefixes(p.PublicPaths) {
+			addProxy(api.Root().ResourceForPath(jsii.String(prefix)), public)
+		}
+	}
+	return api
+}
+
+// publicPrefixes returns the public paths other than the root, without their
+// slashes, sorted, each once: /healthz and /healthz/ are the same prefix.
+func publicPrefixes(paths []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, path := range paths {
+		prefix := strings.Trim(path, "/")
+		if prefix == "" || seen[prefix] {
+			continue
+		}
+		seen[prefix] = true
+		out = append(out, prefix)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// newClientUsagePlan is the usage plan of the clients' own API keys: those
+// paths reach API Gateway through an origin that does not set x-api-key, so
+// a client's key passes through CloudFront, and the plan's throttle and quota
+// apply to each key.
+func newClientUsagePlan(api awsapigateway.RestApi, p Props) awsapigateway.UsagePlan {
+	props := &awsapigateway.UsagePlanProps{
+		Description: jsii.String("Clients' API keys: throttle and quota per key"),
+		ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: api, Stage: api.DeploymentStage()}},
+		Throttle: &awsapigateway.ThrottleSettings{
+			RateLimit:  jsii.Number(p.ClientApiKeyRateLimit),
+			BurstLimit: jsii.Number(float64(p.ClientApiKeyBurstLimit)),
+		},
+	}
+	if p.ClientApiKeyQuota > 0 {
+		props.Quota = &awsapigateway.QuotaSettings{Limit: jsii.Number(float64(p.ClientApiKeyQuota)), Period: awsapigateway.Period_DAY}
+	}
+	return api.AddUsagePlan(jsii.String("ClientPlan"), props)
+}
