@@ -3,9 +3,14 @@
 // Configuration comes from CDK context (cdk.json or -c key=value):
 //
 //	stage           API Gateway stage name and stack name suffix (default v1)
+//	stages          each stage's settings (see StageSettings), e.g. in cdk.json
+//	                "stages": {"prod": {"memorySize": 512, "logLevel": "info"}}
 //	domainName      custom domain, e.g. www.example.com (default: none)
 //	hostedZoneId    Route 53 zone id of that domain, e.g. Z0123456789ABCDEFGHIJ
 //	hostedZoneName  that zone's name, e.g. example.com
+//	originSecretVersionId  pins the origin key to a secret version (rotation)
+//
+// The last four override the stage's own settings.
 //
 // Account and region follow the CDK convention: CDK_DEPLOY_ACCOUNT and
 // CDK_DEPLOY_REGION when set (to target an environment explicitly), else
@@ -30,32 +35,43 @@ import (
 
 // SiteConfig is what the app reads from the context and the environment.
 type SiteConfig struct {
-	Stage          string
-	DomainName     string
-	HostedZoneID   string
-	HostedZoneName string
+	Stage string
+	StageSettings
 	// Account and Region of the site's stack; empty means environment-agnostic.
 	Account, Region string
 }
 
-// configFromContext reads the context keys, and complains about a half-given
-// hosted zone, which the construct cannot see.
+// configFromContext reads the stage, its settings from the context key
+// "stages" (as Chalice reads .chalice/config.json's stages), then the
+// top-level keys, which override them; it complains about what the construct
+// cannot see: an unknown setting, a half-given hosted zone.
 func configFromContext(node constructs.Node, environ func(string) string) (SiteConfig, error) {
 	get := func(key string) string {
 		v, _ := node.TryGetContext(jsii.String(key)).(string)
 		return strings.TrimSpace(v)
 	}
 	cfg := SiteConfig{
-		Stage:          get("stage"),
-		DomainName:     get("domainName"),
-		HostedZoneID:   get("hostedZoneId"),
-		HostedZoneName: strings.TrimSuffix(get("hostedZoneName"), "."),
-		Account:        firstSet(environ, "CDK_DEPLOY_ACCOUNT", "CDK_DEFAULT_ACCOUNT"),
-		Region:         firstSet(environ, "CDK_DEPLOY_REGION", "CDK_DEFAULT_REGION"),
+		Stage:   get("stage"),
+		Account: firstSet(environ, "CDK_DEPLOY_ACCOUNT", "CDK_DEFAULT_ACCOUNT"),
+		Region:  firstSet(environ, "CDK_DEPLOY_REGION", "CDK_DEFAULT_REGION"),
 	}
 	if cfg.Stage == "" {
 		cfg.Stage = webapp.DefaultStage
 	}
+	settings, err := stageSettings(node.TryGetContext(jsii.String("stages")), cfg.Stage)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.StageSettings = settings
+	for key, field := range map[string]*string{
+		"domainName": &cfg.DomainName, "hostedZoneId": &cfg.HostedZoneID,
+		"hostedZoneName": &cfg.HostedZoneName, "originSecretVersionId": &cfg.OriginSecretVersionID,
+	} {
+		if v := get(key); v != "" {
+			*field = v
+		}
+	}
+	cfg.HostedZoneName = strings.TrimSuffix(cfg.HostedZoneName, ".")
 	if (cfg.HostedZoneID == "") != (cfg.HostedZoneName == "") {
 		return cfg, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", cfg.HostedZoneID, cfg.HostedZoneName)
 	}
@@ -143,8 +159,12 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
+	cfg.StageSettings.apply(&wp)
 	site := webapp.NewWebApp(stack, "Site", &wp)
 	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
+	if cfg.LogLevel != "" {
+		site.Function.AddEnvironment(jsii.String("LOG_LEVEL"), jsii.String(cfg.LogLevel), nil)
+	}
 	// Only the calls the app makes: no BatchWrite, no table administration.
 	table.Grant(site.Function, *jsii.Strings(
 		"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan",

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -20,13 +21,13 @@ var update = flag.Bool("update", false, "rewrite the template snapshots in testd
 
 // The configurations a user runs `cdk synth` with, each synthesized once.
 var configs = map[string]SiteConfig{
-	"no-domain": {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1"},
-	"domain-us-east-1": {Stage: "v1", Account: "123456789012", Region: "us-east-1",
-		DomainName: "www.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"},
-	"domain-other-region": {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1",
-		DomainName: "www.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"},
-	"custom-stage": {Stage: "prod", Account: "123456789012", Region: "eu-west-1"},
+	"no-domain":           {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1"},
+	"domain-us-east-1":    {Stage: "v1", Account: "123456789012", Region: "us-east-1", StageSettings: exampleDomain},
+	"domain-other-region": {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1", StageSettings: exampleDomain},
+	"custom-stage":        {Stage: "prod", Account: "123456789012", Region: "eu-west-1"},
 }
+
+var exampleDomain = StageSettings{DomainName: "www.example.com", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
 
 type synthesizedApp struct {
 	assembly cxapi.CloudAssembly
@@ -170,9 +171,22 @@ func TestContextConfiguration(t *testing.T) {
 	}{
 		{"Defaults", nil, SiteConfig{Stage: "v1", Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"Domain", map[string]any{"stage": "prod", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com."},
-			SiteConfig{Stage: "prod", DomainName: "www.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com", Account: "111111111111", Region: "eu-central-1"}, ""},
+			SiteConfig{Stage: "prod", StageSettings: StageSettings{DomainName: "www.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com"}, Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"ZoneIdWithoutName", map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1"}, SiteConfig{},
 			`context: hostedZoneId "Z1" and hostedZoneName "" go together: give both or neither`},
+		{"StageSettings", map[string]any{"stage": "prod", "stages": map[string]any{
+			"prod": map[string]any{"memorySize": 512, "logLevel": "info", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
+			"dev":  map[string]any{"memorySize": 128},
+		}}, SiteConfig{Stage: "prod", StageSettings: StageSettings{MemorySize: 512, LogLevel: "info", DomainName: "www.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com"},
+			Account: "111111111111", Region: "eu-central-1"}, ""},
+		{"TopLevelKeyOverridesStage", map[string]any{"stage": "prod", "domainName": "beta.example.com", "stages": map[string]any{
+			"prod": map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
+		}}, SiteConfig{Stage: "prod", StageSettings: StageSettings{DomainName: "beta.example.com", HostedZoneID: "Z1", HostedZoneName: "example.com"},
+			Account: "111111111111", Region: "eu-central-1"}, ""},
+		{"UnknownStageSetting", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"memory": 128}}}, SiteConfig{},
+			`context: stages.dev: unknown field "memory"`},
+		{"BadLogLevel", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"logLevel": "verbose"}}}, SiteConfig{},
+			`context: stages.dev.logLevel "verbose" is not debug, info, warn or error`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +220,58 @@ func TestTemplatesPassNagAndValidator(t *testing.T) {
 		})
 	}
 	cdktest.CheckTemplates(t, paths...)
+}
+
+// TestStagesLiveSideBySide synthesizes dev and prod, with their settings from
+// cdk.json, into one app: one account can hold both.
+func TestStagesLiveSideBySide(t *testing.T) {
+	app := cdktest.NewApp(t, nil)
+	env := func(k string) string {
+		return map[string]string{"CDK_DEPLOY_ACCOUNT": "123456789012", "CDK_DEPLOY_REGION": "eu-west-1"}[k]
+	}
+	var sites []*SiteStack
+	for _, stage := range []string{"dev", "prod"} {
+		stageApp := cdktest.NewApp(t, map[string]any{"stage": stage})
+		cfg, err := configFromContext(stageApp.Node(), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sites = append(sites, NewSite(app, cfg))
+	}
+	app.Synth(nil)
+	dev, prod := assertions.Template_FromStack(sites[0].Stack, nil), assertions.Template_FromStack(sites[1].Stack, nil)
+	if *sites[0].StackName() != "GoWebApp-dev" || *sites[1].StackName() != "GoWebApp-prod" {
+		t.Errorf("stack names = %s, %s; want GoWebApp-dev, GoWebApp-prod", *sites[0].StackName(), *sites[1].StackName())
+	}
+	for _, c := range []struct {
+		tpl         assertions.Template
+		memory      int
+		logLevel    string
+		rate, burst int
+		stage       string
+	}{{dev, 256, "debug", 20, 40, "dev"}, {prod, 512, "info", 200, 400, "prod"}} {
+		cdktest.Has(t, c.tpl, "AWS::Lambda::Function", map[string]any{
+			"Runtime": "provided.al2023", "MemorySize": c.memory,
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{"LOG_LEVEL": c.logLevel})},
+		})
+		cdktest.Has(t, c.tpl, "AWS::ApiGateway::Stage", map[string]any{
+			"StageName":      c.stage,
+			"MethodSettings": []any{assertions.Match_ObjectLike(&map[string]any{"ThrottlingRateLimit": c.rate, "ThrottlingBurstLimit": c.burst})},
+		})
+	}
+	cdktest.Has(t, prod, "AWS::Lambda::Function", map[string]any{"Runtime": "provided.al2023", "TracingConfig": map[string]any{"Mode": "Active"}})
+	cdktest.Count(t, prod, "AWS::CloudFront::Distribution", 1)
+	// Names CloudFormation cannot generate must differ between the stages.
+	names := map[string]string{}
+	for i, tpl := range []assertions.Template{dev, prod} {
+		for _, r := range cdktest.Resources(tpl, "AWS::CloudFront::Function") {
+			name := r["Properties"].(map[string]any)["Name"].(string)
+			if other, ok := names[name]; ok {
+				t.Errorf("CloudFront function name %s is used by %s and stage %d", name, other, i)
+			}
+			names[name] = fmt.Sprint(i)
+		}
+	}
 }
 
 // TestSnapshots keeps the whole templates for review: a change to any

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/constructs/webapp"
+)
+
+// StageSettings are one stage's own settings, from cdk.json's context key
+// "stages", so that dev and prod differ in configuration, not in code. Zero
+// values keep the construct's defaults.
+type StageSettings struct {
+	DomainName            string  `json:"domainName"`
+	HostedZoneID          string  `json:"hostedZoneId"`
+	HostedZoneName        string  `json:"hostedZoneName"`
+	MemorySize            int     `json:"memorySize"`
+	TimeoutSeconds        int     `json:"timeoutSeconds"`
+	LogLevel              string  `json:"logLevel"`
+	ThrottleRateLimit     float64 `json:"throttleRateLimit"`
+	ThrottleBurstLimit    int     `json:"throttleBurstLimit"`
+	ReservedConcurrency   int     `json:"reservedConcurrency"`
+	AccessLogging         bool    `json:"accessLogging"`
+	Tracing               bool    `json:"tracing"`
+	OriginSecretVersionID string  `json:"originSecretVersionId"`
+}
+
+// stageSettings decodes stages[stage]; a stage without an entry gets the
+// defaults. Unknown keys are errors: a typo must not silently do nothing.
+func stageSettings(stages any, stage string) (StageSettings, error) {
+	var s StageSettings
+	if stages == nil {
+		return s, nil
+	}
+	all, ok := stages.(map[string]any)
+	if !ok {
+		return s, fmt.Errorf("context: stages must be an object of stage names, got %T", stages)
+	}
+	entry, ok := all[stage]
+	if !ok {
+		return s, nil
+	}
+	raw, err := json.Marshal(entry)
+	if err != nil {
+		return s, fmt.Errorf("context: stages.%s: %v", stage, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return s, fmt.Errorf("context: stages.%s: %v", stage, strings.TrimPrefix(err.Error(), "json: "))
+	}
+	switch s.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		return s, fmt.Errorf("context: stages.%s.logLevel %q is not debug, info, warn or error", stage, s.LogLevel)
+	}
+	return s, nil
+}
+
+// apply puts the settings into the construct's props, where the props leave
+// them open.
+func (s StageSettings) apply(p *webapp.Props) {
+	if p.FunctionMemorySize == 0 {
+		p.FunctionMemorySize = s.MemorySize
+	}
+	if p.FunctionTimeout == nil && s.TimeoutSeconds != 0 {
+		p.FunctionTimeout = awscdk.Duration_Seconds(jsii.Number(float64(s.TimeoutSeconds)))
+	}
+	if p.ApiThrottleRateLimit == 0 {
+		p.ApiThrottleRateLimit = s.ThrottleRateLimit
+	}
+	if p.ApiThrottleBurstLimit == 0 {
+		p.ApiThrottleBurstLimit = s.ThrottleBurstLimit
+	}
+	if p.FunctionReservedConcurrency == 0 {
+		p.FunctionReservedConcurrency = s.ReservedConcurrency
+	}
+	p.AccessLogging = p.AccessLogging || s.AccessLogging
+	p.Tracing = p.Tracing || s.Tracing
+	if p.OriginSecretVersionId == "" {
+		p.OriginSecretVersionId = s.OriginSecretVersionID
+	}
+}
