@@ -32,6 +32,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gowebapp/webapp/internal/cors"
+	"github.com/gowebapp/webapp/internal/csp"
 	"github.com/gowebapp/webapp/internal/staticpaths"
 )
 
@@ -231,7 +232,7 @@ func newLogBucket(scope constructs.Construct) awss3.Bucket {
 // DefaultContentSecurityPolicy is what the security headers policy sends
 // unless Props.ContentSecurityPolicy says otherwise: the site's own pages load
 // nothing from elsewhere and use no inline script or style.
-const DefaultContentSecurityPolicy = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'"
+const DefaultContentSecurityPolicy = csp.Default
 
 func newSecurityHeadersPolicy(scope constructs.Construct, p Props) awscloudfront.ResponseHeadersPolicy {
 	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{

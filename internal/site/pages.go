@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gowebapp/webapp/internal/csp"
 	"github.com/gowebapp/webapp/internal/reqinfo"
 	"github.com/gowebapp/webapp/internal/todo"
 )
@@ -32,7 +33,7 @@ var templates = sync.OnceValue(func() *template.Template {
 
 // contentSecurityPolicy is sent with every page: the pages have no inline
 // script or style, so nothing but the site's own files is needed.
-const contentSecurityPolicy = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'"
+const contentSecurityPolicy = csp.Default
 
 // MaxQuery is the longest search keyword, in characters.
 const MaxQuery = 200
