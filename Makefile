@@ -43,7 +43,7 @@ synth: deps ## synthesize the stacks into cdk.out and summarize what would be de
 
 GO_FILES = $(shell find . -name '*.go' -not -path './node_modules/*')
 
-test: deps ## run every test (unit, DynamoDB against dynalite, template assertions and snapshots)
+test: deps system-deps ## run every test (unit, DynamoDB against dynalite, template assertions and snapshots)
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 	go test ./...
@@ -62,6 +62,27 @@ snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff 
 
 dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as DynamoDB; Ctrl-C stops both
 	go run ./cmd/dev
+
+# Debian packages of the local site and the browser tests: qemu-user runs the
+# linux/arm64 function on other processors; chromium and fonts-noto-cjk (for
+# Japanese) run the browser tests. Installed when missing if apt-get can run
+# (as root, e.g. in CI); otherwise a loud message: the browser tests then skip
+# saying why, and make local rebuilds the function for this machine.
+SYSTEM_PKGS := qemu-user chromium fonts-noto-cjk
+.PHONY: local system-deps
+system-deps: ## install qemu-user, chromium and fonts-noto-cjk when missing (as root, with apt-get)
+	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y$$missing || { apt-get update && apt-get install -y$$missing; }; \
+		else \
+			echo "!!! Missing Debian packages:$$missing (install: sudo apt-get install -y$$missing)"; \
+			echo "!!! Until then the browser tests are SKIPPED and make local rebuilds the function instead of emulating arm64."; \
+		fi; \
+	fi
+
+local: deps system-deps ## run what cdk synth produced (CloudFront, S3, API Gateway, Lambda, DynamoDB) on 127.0.0.1:8080 (or $PORT)
+	go run ./cmd/local $(CDK_ARGS)
 
 # wrk (a Debian package) loads the local server; a fresh machine or CI image
 # gets it here. BENCH_ARGS go to cmd/bench, e.g. BENCH_ARGS="-only coldstart -runs 50".

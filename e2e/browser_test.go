@@ -1,0 +1,443 @@
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+var updateScreenshots = flag.Bool("update-screenshots", false, "rewrite docs/screenshots/home.png")
+
+// chromiumPaths are where Chromium is looked for; $CHROMIUM first.
+var chromiumPaths = []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	dir    string
+	skip   string // why the browser tests cannot run
+}
+
+// skipLoudly skips the test saying why, on stderr too, so that a skipped
+// browser suite is never mistaken for a passing one.
+func skipLoudly(t *testing.T, reason string) {
+	t.Helper()
+	fmt.Fprintf(os.Stderr, "\n!!! %s SKIPPED: %s\n\n", t.Name(), reason)
+	t.Skip(reason)
+}
+
+// browserContext returns a new tab of the test binary's headless Chromium.
+func browserContext(t *testing.T) context.Context {
+	t.Helper()
+	requireSite(t)
+	browser.once.Do(startBrowser)
+	if browser.skip != "" {
+		skipLoudly(t, browser.skip)
+	}
+	ctx, cancel := chromedp.NewContext(browser.ctx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+func startBrowser() {
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		for _, p := range chromiumPaths {
+			if found, err := exec.LookPath(p); err == nil {
+				path = found
+				break
+			}
+		}
+	}
+	if path == "" {
+		browser.skip = "Chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk; `make test` installs it as root): the browser tests did not run"
+		return
+	}
+	dir, err := os.MkdirTemp("", "e2e-chromium-")
+	if err != nil {
+		browser.skip = err.Error()
+		return
+	}
+	browser.dir = dir
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancel := chromedp.NewContext(alloc)
+	if err := chromedp.Run(ctx); err != nil { // starts the browser
+		cancel()
+		cancelAlloc()
+		browser.skip = fmt.Sprintf("Chromium (%s) does not start: %v", path, err)
+		return
+	}
+	browser.ctx = ctx
+	browser.cancel = func() { cancel(); cancelAlloc() }
+}
+
+func closeBrowser() {
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	if browser.dir != "" {
+		os.RemoveAll(browser.dir)
+	}
+}
+
+// watcher records what goes wrong in a tab: failed requests, HTTP errors,
+// console errors, uncaught exceptions. CSP violations are caught in the page
+// (see cspListener) and show as console errors too.
+type watcher struct {
+	mu       sync.Mutex
+	problems []string
+	urls     []string // every URL requested
+	expected []string // URLs allowed to answer with an error
+}
+
+func watch(ctx context.Context) *watcher {
+	w := &watcher{}
+	requests := map[network.RequestID]string{}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			requests[ev.RequestID] = ev.Request.URL
+			w.urls = append(w.urls, ev.Request.URL)
+		case *network.EventLoadingFailed:
+			if !ev.Canceled {
+				w.problems = append(w.problems, fmt.Sprintf("request for %s failed: %s", requests[ev.RequestID], ev.ErrorText))
+			}
+		case *network.EventResponseReceived:
+			if ev.Response.Status >= 400 && !slices.Contains(w.expected, ev.Response.URL) {
+				w.problems = append(w.problems, fmt.Sprintf("%s answered %d", ev.Response.URL, ev.Response.Status))
+			}
+		case *cdpruntime.EventExceptionThrown:
+			w.problems = append(w.problems, "uncaught exception: "+ev.ExceptionDetails.Error())
+		case *cdpruntime.EventConsoleAPICalled:
+			if ev.Type == cdpruntime.APITypeError || ev.Type == cdpruntime.APITypeWarning {
+				w.problems = append(w.problems, fmt.Sprintf("console.%s: %s", ev.Type, args(ev.Args)))
+			}
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.LevelError && !slices.Contains(w.expected, ev.Entry.URL) {
+				w.problems = append(w.problems, fmt.Sprintf("console error (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		}
+	})
+	return w
+}
+
+func args(list []*cdpruntime.RemoteObject) string {
+	var s []string
+	for _, a := range list {
+		s = append(s, string(a.Value))
+	}
+	return strings.Join(s, " ")
+}
+
+func (w *watcher) expect(url string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.expected = append(w.expected, url)
+}
+
+// check fails the test with the problems seen so far, then forgets them.
+func (w *watcher) check(t *testing.T, when string) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.problems {
+		t.Errorf("%s: %s", when, p)
+	}
+	w.problems = nil
+}
+
+func (w *watcher) requested(url string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Contains(w.urls, url)
+}
+
+// watchedTab opens a tab that records its problems (see watcher) and its
+// pages' CSP violations (see cspListener).
+func watchedTab(t *testing.T) (context.Context, *watcher) {
+	t.Helper()
+	ctx := browserContext(t)
+	w := watch(ctx)
+	err := chromedp.Run(ctx,
+		network.Enable(),
+		cdplog.Enable(),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := page.AddScriptToEvaluateOnNewDocument(cspListener).Do(ctx)
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, w
+}
+
+// cspListener is run in every page before its own scripts: it keeps the
+// page's Content-Security-Policy violations for the test to read.
+const cspListener = `window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__cspViolations.push(e.violatedDirective + ' blocked ' + e.blockedURI);
+});`
+
+func checkCSP(t *testing.T, ctx context.Context, when string) {
+	t.Helper()
+	var violations []string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__cspViolations || []`, &violations)); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		t.Errorf("%s: content security policy violation: %s", when, v)
+	}
+}
+
+// artifactsDir is where the screenshots go: build/artifacts/e2e.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(root, "build", "artifacts", "e2e")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) []byte {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(artifactsDir(t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	return png
+}
+
+// TestBrowser uses the site as a visitor does, in one tab: the home page
+// with its stylesheet, script and image, the add form, a search in
+// Japanese and a missing page — with no failed request, console error or
+// content security policy violation anywhere.
+func TestBrowser(t *testing.T) {
+	ctx, w := watchedTab(t)
+	base := strings.TrimSuffix(site.URL, "/")
+
+	t.Run("home page with its stylesheet, script and image", func(t *testing.T) {
+		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != 200 {
+			t.Fatalf("GET / = %d", resp.Status)
+		}
+		var style struct {
+			Margin, Background, Font string
+			LogoWidth                float64
+		}
+		err = chromedp.Run(ctx, chromedp.Evaluate(`(() => {
+			const s = getComputedStyle(document.body);
+			const logo = document.querySelector('.brand img');
+			return {Margin: s.margin, Background: s.backgroundColor, Font: s.fontFamily,
+			        LogoWidth: logo && logo.complete ? logo.naturalWidth : 0};
+		})()`, &style))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if style.Margin != "0px" || style.Background == "rgba(0, 0, 0, 0)" || !strings.Contains(style.Font, "system-ui") {
+			t.Errorf("computed body style %+v: the stylesheet is not applied (want margin 0, a background, its font stack)", style)
+		}
+		if style.LogoWidth <= 0 {
+			t.Error("the logo image did not load")
+		}
+		for _, p := range []string{"/css/site.css", "/js/app.js", "/images/logo.svg"} {
+			if !w.requested(base + p) {
+				t.Errorf("the page did not request %s", p)
+			}
+		}
+		w.check(t, "home page")
+		checkCSP(t, ctx, "home page")
+	})
+
+	t.Run("add a todo through the form", func(t *testing.T) {
+		addTodo(t, ctx, "Buy milk", "2", "")
+		var actionsShown bool
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll('[data-actions]')].some(e => !e.hidden)`, &actionsShown)); err != nil {
+			t.Fatal(err)
+		}
+		if !actionsShown {
+			t.Error("the todo's buttons are hidden: /js/app.js did not run")
+		}
+		w.check(t, "add a todo")
+		checkCSP(t, ctx, "add a todo")
+	})
+
+	t.Run("search in Japanese", func(t *testing.T) {
+		addTodo(t, ctx, "牛乳を買う", "1", "駅前のスーパーで")
+		addTodo(t, ctx, "Write the report", "3", "")
+		resp, err := chromedp.RunResponse(ctx,
+			chromedp.SendKeys(`#q`, "牛乳", chromedp.ByQuery),
+			chromedp.Submit(`#q`, chromedp.ByQuery),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var heading string
+		var titles []string
+		err = chromedp.Run(ctx,
+			chromedp.Text(`main h1`, &heading, chromedp.ByQuery),
+			chromedp.Evaluate(`[...document.querySelectorAll('.todo-title')].map(e => e.textContent)`, &titles),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != 200 || !strings.Contains(heading, "牛乳") || !slices.Equal(titles, []string{"牛乳を買う"}) {
+			t.Errorf("search for 牛乳: %d, heading %q, results %q; want 200 and only 牛乳を買う", resp.Status, heading, titles)
+		}
+		screenshot(t, ctx, "search.png")
+		w.check(t, "search")
+		checkCSP(t, ctx, "search")
+	})
+
+	t.Run("home page screenshot", func(t *testing.T) {
+		if _, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/")); err != nil {
+			t.Fatal(err)
+		}
+		png := screenshot(t, ctx, "home.png")
+		docs := filepath.Join(root, "docs", "screenshots", "home.png")
+		if _, err := os.Stat(docs); *updateScreenshots || os.IsNotExist(err) {
+			os.MkdirAll(filepath.Dir(docs), 0o755)
+			if err := os.WriteFile(docs, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s", docs)
+		}
+		w.check(t, "home page")
+	})
+
+	t.Run("missing page", func(t *testing.T) {
+		w.expect(base + "/no-such-page")
+		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/no-such-page"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var status, title string
+		err = chromedp.Run(ctx,
+			chromedp.Text(`.error .status`, &status, chromedp.ByQuery),
+			chromedp.Title(&title),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != 404 || status != "404" {
+			t.Errorf("GET /no-such-page = %d, page status %q (title %q); want the 404 page", resp.Status, status, title)
+		}
+		w.check(t, "missing page")
+		checkCSP(t, ctx, "missing page")
+	})
+}
+
+// addTodo fills and submits the add form, and waits for the redirect back
+// to the list with the new todo in it.
+func addTodo(t *testing.T, ctx context.Context, title, priority, memo string) {
+	t.Helper()
+	base := strings.TrimSuffix(site.URL, "/")
+	if _, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	actions := []chromedp.Action{
+		chromedp.SendKeys(`#title`, title, chromedp.ByQuery),
+		chromedp.SetValue(`#priority`, priority, chromedp.ByQuery),
+	}
+	if memo != "" {
+		actions = append(actions, chromedp.SendKeys(`#memo`, memo, chromedp.ByQuery))
+	}
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+	var typed string
+	if err := chromedp.Run(ctx, chromedp.Value(`#title`, &typed, chromedp.ByQuery)); err != nil || typed != title {
+		t.Fatalf("typed %q into the title, the field holds %q (%v)", title, typed, err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(`.add-form button[type=submit]`, chromedp.ByQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var url string
+	var titles []string
+	err = chromedp.Run(ctx,
+		chromedp.Location(&url),
+		chromedp.Evaluate(`[...document.querySelectorAll('.todo-title')].map(e => e.textContent)`, &titles),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 200 || url != base+"/" || !slices.Contains(titles, title) {
+		t.Fatalf("after adding %q: %d at %s with todos %q; want the list at / with it", title, resp.Status, url, titles)
+	}
+}
+
+// TestBrowserChecksCanFail shows that the checks TestBrowser relies on see
+// problems: a CSP violation, a console error and a failed request.
+func TestBrowserChecksCanFail(t *testing.T) {
+	ctx, w := watchedTab(t)
+	base := strings.TrimSuffix(site.URL, "/")
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.Evaluate(`(() => {
+			const img = document.createElement('img');
+			img.src = 'https://example.invalid/tracker.png'; // default-src 'self' forbids it
+			document.body.append(img);
+			console.error('a console error');
+			return fetch('/css/missing.css').then(() => true);
+		})()`, nil, func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
+		chromedp.Sleep(200*time.Millisecond),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var violations []string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__cspViolations`, &violations)); err != nil {
+		t.Fatal(err)
+	}
+	if len(violations) == 0 {
+		t.Error("an image from another origin raised no securitypolicyviolation event")
+	}
+	w.mu.Lock()
+	problems := strings.Join(w.problems, "\n")
+	w.mu.Unlock()
+	for _, want := range []string{"console.error: \"a console error\"", "/css/missing.css answered 403"} {
+		if !strings.Contains(problems, want) {
+			t.Errorf("the watcher saw:\n%s\nwant %q among them", problems, want)
+		}
+	}
+}
