@@ -175,7 +175,27 @@ func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Req
 	if len(e.RequestContext.Authorizer) > 0 {
 		info.Authorizer = e.RequestContext.Authorizer
 	}
+	info.IAM = iamCaller(e.RequestContext.Identity)
 	return r.WithContext(reqinfo.With(ctx, info)), nil
+}
+
+// iamCaller returns the signed caller of an AWS_IAM method: API Gateway fills
+// userArn only after it verified a SigV4 signature, so without it the
+// identity's other fields describe nobody.
+func iamCaller(id events.APIGatewayRequestIdentity) map[string]string {
+	if id.UserArn == "" {
+		return nil
+	}
+	caller := map[string]string{}
+	for k, v := range map[string]string{
+		"userArn": id.UserArn, "accountId": id.AccountID, "user": id.User, "caller": id.Caller,
+		"accessKey": id.AccessKey, "cognitoIdentityId": id.CognitoIdentityID, "cognitoIdentityPoolId": id.CognitoIdentityPoolID,
+	} {
+		if v != "" {
+			caller[k] = v
+		}
+	}
+	return caller
 }
 
 // requestURL is the URL of a server request: path and query only. The path

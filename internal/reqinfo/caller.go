@@ -43,7 +43,15 @@ type Caller struct {
 // it, but it is there only behind an authorizer (locally and under httptest,
 // put it in the context with With).
 func CallerOf(r *http.Request) (Caller, bool) {
-	auth := From(r.Context()).Authorizer
+	info := From(r.Context())
+	if arn := info.IAM["userArn"]; arn != "" {
+		claims := make(map[string]any, len(info.IAM))
+		for k, v := range info.IAM {
+			claims[k] = v
+		}
+		return Caller{PrincipalID: arn, Claims: claims}, true
+	}
+	auth := info.Authorizer
 	if claims, ok := auth["claims"].(map[string]any); ok {
 		if len(claims) == 0 {
 			return Caller{}, false

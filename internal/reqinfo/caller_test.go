@@ -70,9 +70,17 @@ func TestCallerOfEvents(t *testing.T) {
 			}},
 			true,
 		},
-		// AWS_IAM: the signer is in requestContext.identity, which the
-		// adapter does not pass on (yet), so no caller.
-		{"iam.json", reqinfo.Caller{}, false},
+		// AWS_IAM: the signer API Gateway verified, from requestContext.identity.
+		{"iam.json", reqinfo.Caller{
+			PrincipalID: "arn:aws:sts::123456789012:assumed-role/TodoReader/deploy-bot",
+			Claims: map[string]any{
+				"userArn":   "arn:aws:sts::123456789012:assumed-role/TodoReader/deploy-bot",
+				"accountId": "123456789012",
+				"user":      "AROAEXAMPLEROLEID1234:deploy-bot",
+				"caller":    "AROAEXAMPLEROLEID1234:deploy-bot",
+				"accessKey": "ASIAEXAMPLEKEY123456",
+			},
+		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {

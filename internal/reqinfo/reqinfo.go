@@ -27,6 +27,10 @@ type Info struct {
 	// Authorizer is the API Gateway authorizer's context (principal id and
 	// claims), nil when no authorizer ran.
 	Authorizer map[string]any
+	// IAM is the SigV4 caller API Gateway verified (userArn, accountId,
+	// user, caller, accessKey, and Cognito identity ids when present), nil
+	// for an unsigned request.
+	IAM map[string]string
 }
 
 type key struct{}
