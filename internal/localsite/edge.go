@@ -173,6 +173,9 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// length is the origin's Content-Length, which a HEAD response keeps
+	// without a body; every other response is sent with its body's length.
+	length string
 }
 
 // fetch sends the origin request that CloudFront would send for req and
@@ -404,8 +407,13 @@ func (e *edge) send(w http.ResponseWriter, r *http.Request, b *Behavior, resp *r
 	for k, vs := range resp.header {
 		h[k] = vs
 	}
+	// A HEAD response has no body but the length of the GET's, as the origin said.
 	h.Del("Content-Length")
-	if resp.status != http.StatusNotModified {
+	switch {
+	case resp.status == http.StatusNotModified:
+	case r.Method == http.MethodHead && resp.length != "":
+		h.Set("Content-Length", resp.length)
+	default:
 		h.Set("Content-Length", fmt.Sprint(len(resp.body)))
 	}
 	h.Set("X-Cache", cacheStatus(resp.status))
@@ -479,8 +487,9 @@ func (rec *recorder) Write(b []byte) (int, error) {
 func (rec *recorder) response() *response {
 	rec.WriteHeader(http.StatusOK)
 	h := rec.header.Clone()
+	length := h.Get("Content-Length")
 	h.Del("Content-Length")
-	return &response{status: rec.status, header: h, body: rec.body.Bytes()}
+	return &response{status: rec.status, header: h, body: rec.body.Bytes(), length: length}
 }
 
 // newCloudFrontID returns a request id in the shape of X-Amz-Cf-Id.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,6 +244,11 @@ func TestStaticFileHasS3AndPolicyHeaders(t *testing.T) {
 	}
 	if resp.Header.Get("X-Content-Type-Options") != "" {
 		t.Error("X-Content-Type-Options is set on /css/*, whose policy does not add it")
+	}
+	// HEAD: no body, but the length of the GET's.
+	head := serve(e, httptest.NewRequest("HEAD", "/css/a.css", nil))
+	if got, want := head.Header.Get("Content-Length"), fmt.Sprint(len("body { color: #abcdef; }\n")); head.StatusCode != 200 || got != want {
+		t.Errorf("HEAD /css/a.css = %d with Content-Length %q, want 200 and %s", head.StatusCode, got, want)
 	}
 	// The managed SecurityHeadersPolicy of *.txt.
 	resp = serve(e, httptest.NewRequest("GET", "/robots.txt", nil))
