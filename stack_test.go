@@ -15,7 +15,14 @@ import (
 	"github.com/gowebapp/webapp/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		cdktest.Main(m)
+		return
+	}
+	cdktest.Main(m, startExampleSynth)
+}
 
 var update = flag.Bool("update", false, "rewrite the template snapshots in testdata/ (review the diff before committing)")
 

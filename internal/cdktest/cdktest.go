@@ -31,14 +31,23 @@ func init() {
 var outRoot string
 
 // Main runs the tests of a package that caches synthesized apps across tests,
-// and removes their output afterwards.
-func Main(m *testing.M) {
+// and removes their output afterwards. Each setup runs first, given a
+// directory of its own under the same root.
+func Main(m *testing.M, setups ...func(dir string)) {
 	dir, err := os.MkdirTemp("", "cdktest-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	outRoot = dir
+	for i, setup := range setups {
+		sub := filepath.Join(dir, fmt.Sprintf("setup-%d", i))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		setup(sub)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -6,10 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -23,31 +23,22 @@ func AddNagChecks(app awscdk.App) {
 }
 
 // NagFindings returns the unsuppressed AwsSolutions findings on stack, one
-// line each: "path: message".
+// line each: "path: message". It reads the messages of the app's cached
+// assembly: Annotations.FromStack would synthesize the whole app again.
 func NagFindings(stack awscdk.Stack) []string {
-	annotations := assertions.Annotations_FromStack(stack)
-	pattern := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	assembly := awscdk.Stage_Of(stack).Synth(nil)
 	var findings []string
-	for _, found := range [][]cxapi.SynthesisMessage{
-		derefMessages(annotations.FindError(jsii.String("*"), pattern)),
-		derefMessages(annotations.FindWarning(jsii.String("*"), pattern)),
-	} {
-		for _, m := range found {
-			findings = append(findings, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+	for _, m := range *assembly.GetStackArtifact(stack.ArtifactId()).Messages() {
+		if m.Level == cxapi.SynthesisMessageLevel_INFO {
+			continue
+		}
+		data := fmt.Sprint(m.Entry.Data)
+		if strings.HasPrefix(data, "AwsSolutions-") {
+			findings = append(findings, fmt.Sprintf("%s: %s", *m.Id, data))
 		}
 	}
 	sort.Strings(findings)
 	return findings
-}
-
-func derefMessages(ms *[]*cxapi.SynthesisMessage) []cxapi.SynthesisMessage {
-	var out []cxapi.SynthesisMessage
-	if ms != nil {
-		for _, m := range *ms {
-			out = append(out, *m)
-		}
-	}
-	return out
 }
 
 // Diagnostic is one finding of the CloudFormation validator.

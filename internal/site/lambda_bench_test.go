@@ -11,24 +11,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/gowebapp/webapp/internal/apigw"
+	"github.com/gowebapp/webapp/internal/bench/baseline"
 )
 
 // The benchmarks below time one invocation as the function runs it in
 // Lambda: aws-lambda-go decodes the event's JSON, calls the handler and
 // encodes the response (lambda.NewHandler's Invoke), with the site behind
 // the API Gateway adapter. The healthz pair compares the site with a bare
-// handler returning the same body, for the overhead of the adapter, the
-// middleware and the mux; `make bench` reports the ratio.
-
-// bareHealthz is a handler with nothing in it, answering what GET /healthz
-// answers: the baseline of the pair.
-func bareHealthz(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return events.APIGatewayProxyResponse{
-		StatusCode:        200,
-		MultiValueHeaders: map[string][]string{"Content-Type": {"text/plain; charset=utf-8"}},
-		Body:              "ok",
-	}, nil
-}
+// handler returning the same body (baseline.Healthz, also the cold-start
+// baseline), for the overhead of the adapter, the middleware and the mux;
+// `make bench` reports the ratio.
 
 // adapterEvent returns the adapter's fixture (a request through CloudFront)
 // turned into the request described, as JSON.
@@ -77,7 +69,7 @@ func benchInvoke(b *testing.B, handler any, payload []byte, status int) {
 func BenchmarkInvokeHealthz(b *testing.B) {
 	payload := adapterEvent(b, "GET", "/healthz", "", "")
 	h, _ := benchSite(b, 0)
-	b.Run("bare", func(b *testing.B) { benchInvoke(b, bareHealthz, payload, 200) })
+	b.Run("bare", func(b *testing.B) { benchInvoke(b, baseline.Healthz, payload, 200) })
 	b.Run("site", func(b *testing.B) { benchInvoke(b, apigw.Handler(h), payload, 200) })
 }
 
@@ -93,7 +85,7 @@ func BenchmarkHandleHealthz(b *testing.B) {
 	for _, c := range []struct {
 		name    string
 		handler func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
-	}{{"bare", bareHealthz}, {"site", apigw.Handler(h)}} {
+	}{{"bare", baseline.Healthz}, {"site", apigw.Handler(h)}} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
