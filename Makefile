@@ -17,7 +17,7 @@ GO_STAMP := .cache/go-mod-download
 .PHONY: help deps synth test snapshots dev clean fuzz
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -43,7 +43,7 @@ synth: deps ## synthesize the stacks into cdk.out and summarize what would be de
 
 GO_FILES = $(shell find . -name '*.go' -not -path './node_modules/*')
 
-test: deps system-deps ## run every test (unit, DynamoDB against dynalite, template assertions and snapshots)
+test: deps system-deps ## run every test: unit, DynamoDB against dynalite, templates (assertions, snapshots, cdk-nag, validator), browser
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 	go test ./...
