@@ -22,6 +22,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -58,6 +59,10 @@ func configFromContext(node constructs.Node, environ func(string) string) (SiteC
 	if cfg.Stage == "" {
 		cfg.Stage = webapp.DefaultStage
 	}
+	// The stage also names the stack, whose name allows letters, digits and '-'.
+	if !stackStagePattern.MatchString(cfg.Stage) {
+		return cfg, fmt.Errorf("context: stage %q is invalid: it names the stack %s, so use letters, digits and '-' (up to 100)", cfg.Stage, StackName(cfg.Stage))
+	}
 	settings, err := stageSettings(node.TryGetContext(jsii.String("stages")), cfg.Stage)
 	if err != nil {
 		return cfg, err
@@ -77,6 +82,8 @@ func configFromContext(node constructs.Node, environ func(string) string) (SiteC
 	}
 	return cfg, nil
 }
+
+var stackStagePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
 
 func firstSet(environ func(string) string, keys ...string) string {
 	for _, k := range keys {

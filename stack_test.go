@@ -192,6 +192,8 @@ func TestContextConfiguration(t *testing.T) {
 			Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"UnknownStageSetting", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"memory": 128}}}, SiteConfig{},
 			`context: stages.dev: unknown field "memory"`},
+		{"StageNotAStackName", map[string]any{"stage": "prod_2"}, SiteConfig{},
+			`context: stage "prod_2" is invalid: it names the stack GoWebApp-prod_2, so use letters, digits and '-' (up to 100)`},
 		{"BadLogLevel", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"logLevel": "verbose"}}}, SiteConfig{},
 			`context: stages.dev.logLevel "verbose" is not debug, info, warn or error`},
 	}

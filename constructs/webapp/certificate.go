@@ -32,8 +32,11 @@ type CertificateStack struct {
 // NewCertificateStack creates a stack in us-east-1 with a DNS-validated
 // certificate for a site whose own stack is in another region: CloudFront only
 // reads certificates from us-east-1. The site's stack must set
-// CrossRegionReferences: true to use the certificate; CDK then passes the ARN
-// through SSM parameters, and deploys this stack first.
+// CrossRegionReferences: true to use the certificate; CDK deploys this stack
+// first and passes the ARN across regions — with the cdk.json flag
+// @aws-cdk/core:defaultCrossStackReferences "weak", as Fn::GetStackOutput,
+// which does not stop the certificate stack from being deleted while the
+// distribution uses it: delete the site's stack first.
 func NewCertificateStack(scope constructs.Construct, id string, props *CertificateStackProps) *CertificateStack {
 	if props == nil || props.DomainName == "" || props.HostedZone == nil {
 		panic(fmt.Errorf("webapp: NewCertificateStack needs DomainName and HostedZone"))

@@ -92,7 +92,13 @@ var AcceptedInformational = map[string]string{
 // and for every informational finding not in AcceptedInformational.
 func CheckTemplates(t testing.TB, paths ...string) {
 	t.Helper()
-	for path, diags := range ValidateTemplates(t, paths...) {
+	reports := ValidateTemplates(t, paths...)
+	for _, path := range paths {
+		if _, ok := reports[path]; !ok {
+			t.Errorf("the validator returned no report for %s: it was not checked", path)
+		}
+	}
+	for path, diags := range reports {
 		for _, d := range diags {
 			if d.Severity == "INFO" || d.Severity == "INFORMATIONAL" {
 				if _, ok := AcceptedInformational[d.RuleID]; ok {

@@ -35,9 +35,9 @@ type Caller struct {
 //   - Cognito user pool or JWT authorizer: {"claims": {"sub": "a1b2...",
 //     "email": "alice@example.com", ...}}.
 //
-// A method with AWS_IAM authorization has no authorizer: its signer is in
-// requestContext.identity, which the event adapter does not pass on, so
-// CallerOf reports no caller for it.
+// A method with AWS_IAM authorization has no authorizer: its signer, which
+// API Gateway verified, comes from requestContext.identity (Info.IAM), and
+// CallerOf reports its user ARN as the principal.
 //
 // Nothing of this comes from the request's headers: a client cannot forge
 // it, but it is there only behind an authorizer (locally and under httptest,
