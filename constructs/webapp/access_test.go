@@ -145,6 +145,18 @@ func TestClientApiKeysPassThroughCloudFront(t *testing.T) {
 		"Throttle": map[string]any{"RateLimit": 10, "BurstLimit": 20},
 		"Quota":    map[string]any{"Limit": 1000, "Period": "DAY"},
 	})
+	// Preflights carry no key: OPTIONS must not require one, or CORS breaks.
+	methods := methodsByPath(t, "client-keys")
+	for _, key := range []string{"OPTIONS /", "OPTIONS /{proxy+}"} {
+		if m := methods[key]; m == nil || m["ApiKeyRequired"] != false || m["AuthorizationType"] != "NONE" {
+			t.Errorf("%s = %v, want a method without key or authorizer", key, m)
+		}
+	}
+	for _, key := range []string{"ANY /", "ANY /{proxy+}"} {
+		if m := methods[key]; m == nil || m["ApiKeyRequired"] != true {
+			t.Errorf("%s = %v, want the key required", key, m)
+		}
+	}
 	if config(t, "client-keys").sites[0].ClientUsagePlan == nil {
 		t.Error("ClientUsagePlan is nil: a stack could not add its clients' keys")
 	}

@@ -114,34 +114,31 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapig
 	// same with a description, so drop the duplicate.
 	api.Node().TryRemoveChild(jsii.String("Endpoint"))
 
-	addProxy := func(res awsapigateway.IResource, opts *awsapigateway.MethodOptions) {
+	// A browser's CORS preflight carries no credentials and no API key:
+	// where an authorizer or a client key guards a path, an OPTIONS method
+	// without them lets the preflight reach the app, which answers it.
+	preflight := public
+	if len(p.ClientApiKeyPaths) > 0 {
+		preflight = &awsapigateway.MethodOptions{ApiKeyRequired: jsii.Bool(false), AuthorizationType: awsapigateway.AuthorizationType_NONE}
+	}
+	addMethods := func(res awsapigateway.IResource, opts *awsapigateway.MethodOptions) {
 		res.AddMethod(jsii.String("ANY"), nil, opts)
-		proxy := res.AddResource(jsii.String("{proxy+}"), nil)
-		proxy.AddMethod(jsii.String("ANY"), nil, opts)
-		// A browser's CORS preflight carries no credentials: it must pass
-		// the authorizer to reach the app, which answers it.
-		if p.Cors != nil && opts != public {
-			res.AddMethod(jsii.String("OPTIONS"), nil, public)
-			proxy.AddMethod(jsii.String("OPTIONS"), nil, public)
+		if p.Cors != nil && (opts != public || preflight != public) {
+			res.AddMethod(jsii.String("OPTIONS"), nil, preflight)
 		}
 	}
 	rootOptions := protected
 	if containsString(p.PublicPaths, "/") {
 		rootOptions = public
 	}
-	// The root's ANY and /{proxy+}: every path and method reaches the function.
-	api.Root().AddMethod(jsii.String("ANY"), nil, rootOptions)
-	proxy := api.Root().AddResource(jsii.String("{proxy+}"), nil)
-	proxy.AddMethod(jsii.String("ANY"), nil, protected)
-	if p.Cors != nil && protected != public {
-		proxy.AddMethod(jsii.String("OPTIONS"), nil, public)
-		if rootOptions != public {
-			api.Root().AddMethod(jsii.String("OPTIONS"), nil, public)
-		}
-	}
+	// The root and /{proxy+}: every path and method reaches the function.
+	addMethods(api.Root(), rootOptions)
+	addMethods(api.Root().AddResource(jsii.String("{proxy+}"), nil), protected)
 	if protected != public {
 		for _, prefix := range publicPrefixes(p.PublicPaths) {
-			addProxy(api.Root().ResourceForPath(jsii.String(prefix)), public)
+			res := api.Root().ResourceForPath(jsii.String(prefix))
+			addMethods(res, public)
+			addMethods(res.AddResource(jsii.String("{proxy+}"), nil), public)
 		}
 	}
 	return api

@@ -118,6 +118,7 @@ func config(t *testing.T, name string) *synthesized {
 		stack = newStack("us-east-1", false)
 		p := baseProps()
 		p.ClientApiKeyPaths, p.ClientApiKeyQuota = []string{"/todos", "/todos/*"}, 1000
+		p.Cors = &CorsOptions{AllowOrigins: []string{"https://app.example.com"}}
 		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	case "iam-direct":
 		stack = newStack("us-east-1", false)
