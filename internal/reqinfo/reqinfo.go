@@ -2,10 +2,12 @@
 // stage, the path prefix the viewer sees and the caller's identity — from the
 // Lambda event adapter to the handlers, through the request's context.
 //
-// It lives in the context rather than in headers so that a client cannot
-// forge it: the adapter sets it from the API Gateway event, the local server
-// sets what CloudFront would, and a handler under httptest sees the zero
-// value, which means "served at the root".
+// It lives in the context rather than in headers so that a handler cannot
+// confuse it with what the client sent: the adapter derives it from the API
+// Gateway event (BasePath from whether CloudFront's X-Forwarded-Host is there,
+// which only CloudFront can set unless direct access is open: see
+// docs/security.md), the local server sets what CloudFront would, and a
+// handler under httptest sees the zero value, which means "served at the root".
 package reqinfo
 
 import (
