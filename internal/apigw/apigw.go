@@ -67,9 +67,10 @@ func (e *BadRequestError) Error() string { return "apigw: " + e.Message }
 func Handler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	return func(ctx context.Context, e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		r, err := NewRequest(ctx, e)
-		if bad := (*BadRequestError)(nil); errors.As(err, &bad) {
-			return errorResponse(http.StatusBadRequest, "BadRequestError", bad.Message), nil
-		} else if err != nil {
+		if err != nil { // tested first: errors.As's target escapes, an allocation on every request otherwise
+			if bad := (*BadRequestError)(nil); errors.As(err, &bad) {
+				return errorResponse(http.StatusBadRequest, "BadRequestError", bad.Message), nil
+			}
 			return events.APIGatewayProxyResponse{}, err
 		}
 		return serve(h, r), nil
@@ -126,16 +127,26 @@ func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Req
 	if size > MaxHeaderBytes {
 		return nil, &BadRequestError{fmt.Sprintf("request headers are too large: the limit is %d bytes", MaxHeaderBytes)}
 	}
-	host, viaCloudFront := header.Get("X-Forwarded-Host"), true
+	// The keys below are canonical constants: indexing the map directly
+	// spares Get/Set/Del canonicalizing them again on every request.
+	host, viaCloudFront := first(header["X-Forwarded-Host"]), true
 	if host == "" {
-		host, viaCloudFront = header.Get("Host"), false
+		host, viaCloudFront = first(header["Host"]), false
 	}
 	if host == "" {
 		host = e.RequestContext.DomainName
 	}
-	header.Del("Host")
-	header.Set("X-Forwarded-Proto", "https")
-	header.Del("Transfer-Encoding")
+	delete(header, "Host")
+	if vs := header["X-Forwarded-Proto"]; len(vs) > 0 {
+		// requestHeader made every value slice (none is the event's), so
+		// reusing this one is safe and spares Set's allocation; CloudFront
+		// and API Gateway always send the header.
+		vs[0] = "https"
+		header["X-Forwarded-Proto"] = vs[:1]
+	} else {
+		header["X-Forwarded-Proto"] = []string{"https"}
+	}
+	delete(header, "Transfer-Encoding")
 	header.Del("Content-Length")
 	if len(body) > 0 {
 		header.Set("Content-Length", strconv.Itoa(len(body)))
@@ -239,10 +250,10 @@ func requestHeader(e events.APIGatewayProxyRequest) (h http.Header, size int) {
 	values := make([]string, 0, n) // one allocation for the first value of each header, not one per header
 	add := func(k, v string) {
 		size += len(k) + len(v)
-		if !isToken(k) || !isFieldValue(v) {
+		k, ok := canonicalToken(k)
+		if !ok || !isFieldValue(v) {
 			return
 		}
-		k = http.CanonicalHeaderKey(k)
 		if vs := h[k]; len(vs) > 0 || len(values) == cap(values) {
 			h[k] = append(vs, v)
 			return
@@ -264,6 +275,74 @@ func requestHeader(e events.APIGatewayProxyRequest) (h http.Header, size int) {
 	return h, size
 }
 
+// canonicalToken returns the canonical form of the header name k
+// (http.CanonicalHeaderKey's), and false when k is not a token. It checks
+// both in one pass and returns k itself when it is canonical already, as
+// most names are; CloudFront's own names, which are not, come from a table
+// rather than a new string per header per request.
+func canonicalToken(k string) (string, bool) {
+	if k == "" {
+		return "", false
+	}
+	canonical, upper := true, true // upper: the next letter must be upper case
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !tokenByte[c] {
+			return "", false
+		}
+		if upper && 'a' <= c && c <= 'z' || !upper && 'A' <= c && c <= 'Z' {
+			canonical = false
+		}
+		upper = c == '-'
+	}
+	if canonical {
+		return k, true
+	}
+	if c, ok := cloudFrontHeaders[k]; ok {
+		return c, true
+	}
+	return http.CanonicalHeaderKey(k), true
+}
+
+// cloudFrontHeaders are the canonical forms of the headers CloudFront adds
+// (as it spells them: "CloudFront-" is not canonical) when the cache policy
+// or origin request policy forwards them.
+var cloudFrontHeaders = map[string]string{
+	"CloudFront-Forwarded-Proto":            "Cloudfront-Forwarded-Proto",
+	"CloudFront-Is-Android-Viewer":          "Cloudfront-Is-Android-Viewer",
+	"CloudFront-Is-Desktop-Viewer":          "Cloudfront-Is-Desktop-Viewer",
+	"CloudFront-Is-IOS-Viewer":              "Cloudfront-Is-Ios-Viewer",
+	"CloudFront-Is-Mobile-Viewer":           "Cloudfront-Is-Mobile-Viewer",
+	"CloudFront-Is-SmartTV-Viewer":          "Cloudfront-Is-Smarttv-Viewer",
+	"CloudFront-Is-Tablet-Viewer":           "Cloudfront-Is-Tablet-Viewer",
+	"CloudFront-Viewer-Address":             "Cloudfront-Viewer-Address",
+	"CloudFront-Viewer-ASN":                 "Cloudfront-Viewer-Asn",
+	"CloudFront-Viewer-City":                "Cloudfront-Viewer-City",
+	"CloudFront-Viewer-Country":             "Cloudfront-Viewer-Country",
+	"CloudFront-Viewer-Country-Name":        "Cloudfront-Viewer-Country-Name",
+	"CloudFront-Viewer-Country-Region":      "Cloudfront-Viewer-Country-Region",
+	"CloudFront-Viewer-Country-Region-Name": "Cloudfront-Viewer-Country-Region-Name",
+	"CloudFront-Viewer-Header-Count":        "Cloudfront-Viewer-Header-Count",
+	"CloudFront-Viewer-Header-Order":        "Cloudfront-Viewer-Header-Order",
+	"CloudFront-Viewer-Http-Version":        "Cloudfront-Viewer-Http-Version",
+	"CloudFront-Viewer-JA3-Fingerprint":     "Cloudfront-Viewer-Ja3-Fingerprint",
+	"CloudFront-Viewer-JA4-Fingerprint":     "Cloudfront-Viewer-Ja4-Fingerprint",
+	"CloudFront-Viewer-Latitude":            "Cloudfront-Viewer-Latitude",
+	"CloudFront-Viewer-Longitude":           "Cloudfront-Viewer-Longitude",
+	"CloudFront-Viewer-Metro-Code":          "Cloudfront-Viewer-Metro-Code",
+	"CloudFront-Viewer-Postal-Code":         "Cloudfront-Viewer-Postal-Code",
+	"CloudFront-Viewer-Time-Zone":           "Cloudfront-Viewer-Time-Zone",
+	"CloudFront-Viewer-TLS":                 "Cloudfront-Viewer-Tls",
+}
+
+// first is the first of a header's values, "" when it has none.
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
+
 // remoteAddr is the client's address as "ip:0".
 //
 // Direct to execute-api, it is API Gateway's sourceIp: the peer of the TCP
@@ -275,22 +354,40 @@ func requestHeader(e events.APIGatewayProxyRequest) (h http.Header, size int) {
 // honest viewer that is also the first entry.
 func remoteAddr(h http.Header, sourceIP string, viaCloudFront bool) string {
 	if viaCloudFront {
-		source, _ := netip.ParseAddr(sourceIP)
-		entries := strings.Split(strings.Join(h.Values("X-Forwarded-For"), ","), ",")
-		for i := len(entries) - 1; i >= 0; i-- {
-			ip, err := netip.ParseAddr(strings.TrimSpace(entries[i]))
-			if err != nil {
-				break
-			}
-			if ip != source {
-				return netip.AddrPortFrom(ip, 0).String()
-			}
+		if ip, ok := forwardedClient(h["X-Forwarded-For"], sourceIP); ok {
+			return netip.AddrPortFrom(ip, 0).String()
 		}
 	}
 	if sourceIP == "" {
 		return ""
 	}
 	return net.JoinHostPort(sourceIP, "0") // the console's test invoke sends "test-invoke-source-ip"
+}
+
+// forwardedClient is the rightmost entry of the comma-separated X-Forwarded-For
+// values that is not sourceIP, false when an entry before it is not an
+// address. It walks the values from the end in place rather than joining
+// and splitting them, which allocated on every request.
+func forwardedClient(values []string, sourceIP string) (netip.Addr, bool) {
+	source, _ := netip.ParseAddr(sourceIP)
+	for i := len(values) - 1; i >= 0; i-- {
+		rest := values[i]
+		for {
+			j := strings.LastIndexByte(rest, ',')
+			ip, err := netip.ParseAddr(strings.TrimSpace(rest[j+1:]))
+			if err != nil {
+				return netip.Addr{}, false
+			}
+			if ip != source {
+				return ip, true
+			}
+			if j < 0 {
+				break
+			}
+			rest = rest[:j]
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // basePath is the prefix of the viewer's URL before event.path when the
@@ -311,6 +408,9 @@ func basePath(e events.APIGatewayProxyRequest) string {
 }
 
 func serverName(host string) string {
+	if strings.IndexByte(host, ':') < 0 {
+		return host // SplitHostPort would fail, and allocate its error, for a host without a port
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
 	}
@@ -358,7 +458,9 @@ type ResponseWriter struct {
 	header http.Header
 	sent   http.Header // the header at WriteHeader time
 	status int
-	body   bytes.Buffer
+	// body is a strings.Builder, not a bytes.Buffer: a text body, the usual
+	// one, becomes the response's Body without a copy.
+	body strings.Builder
 }
 
 // NewResponseWriter returns an empty ResponseWriter.
@@ -396,6 +498,18 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 	return w.body.Write(p)
 }
 
+// WriteString is Write for a string, which io.WriteString (and so most
+// handlers writing constants) would otherwise copy into a new []byte.
+func (w *ResponseWriter) WriteString(s string) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.status == http.StatusNoContent || w.status == http.StatusNotModified {
+		return 0, http.ErrBodyNotAllowed
+	}
+	return w.body.WriteString(s)
+}
+
 // Response returns what the handler wrote as an API Gateway response. All
 // headers go into MultiValueHeaders, so repeated ones (Set-Cookie) survive.
 // The body is sent as is when it is UTF-8 text (see IsText), base64-encoded
@@ -405,20 +519,21 @@ func (w *ResponseWriter) Response() events.APIGatewayProxyResponse {
 		w.WriteHeader(http.StatusOK)
 	}
 	h := w.sent
-	body := w.body.Bytes()
-	_, haveType := h["Content-Type"]
-	if !haveType && len(body) > 0 && h.Get("Content-Encoding") == "" {
-		h.Set("Content-Type", http.DetectContentType(body))
+	body := w.body.String()
+	// Canonical constant keys, indexed directly: Get and Set would
+	// canonicalize them again.
+	ce := first(h["Content-Encoding"])
+	if _, haveType := h["Content-Type"]; !haveType && len(body) > 0 && ce == "" {
+		h["Content-Type"] = []string{http.DetectContentType([]byte(body[:min(len(body), 512)]))} // it reads 512 bytes at most
 	}
 	resp := events.APIGatewayProxyResponse{StatusCode: w.status, MultiValueHeaders: h}
 	if len(body) == 0 {
 		return resp
 	}
-	ce := h.Get("Content-Encoding")
-	if (ce == "" || strings.EqualFold(ce, "identity")) && IsText(h.Get("Content-Type")) && utf8.Valid(body) {
-		resp.Body = string(body)
+	if (ce == "" || strings.EqualFold(ce, "identity")) && IsText(first(h["Content-Type"])) && utf8.ValidString(body) {
+		resp.Body = body
 	} else {
-		resp.Body = base64.StdEncoding.EncodeToString(body)
+		resp.Body = base64.StdEncoding.EncodeToString([]byte(body))
 		resp.IsBase64Encoded = true
 	}
 	return resp

@@ -447,6 +447,23 @@ func TestIsText(t *testing.T) {
 	}
 }
 
+// canonicalToken must agree with isToken and http.CanonicalHeaderKey, which
+// it replaces on the hot path, its table of CloudFront's names included.
+func TestCanonicalToken(t *testing.T) {
+	names := []string{"", "Accept", "accept", "ACCEPT", "x-forwarded-for", "X-Forwarded-For", "X-FORWARDED-for",
+		"Content-type", "content-md5", "A", "a", "-", "a-", "-a", "x--y", "1x-2y", "a_b", "foo.bar", "X Y", "X:Y",
+		"caf\xc3\xa9", "a\x7f", "Set-Cookie", "TE", "Www-Authenticate"}
+	for k := range cloudFrontHeaders {
+		names = append(names, k, strings.ToLower(k), http.CanonicalHeaderKey(k))
+	}
+	for _, k := range names {
+		got, ok := canonicalToken(k)
+		if ok != isToken(k) || ok && got != http.CanonicalHeaderKey(k) {
+			t.Errorf("canonicalToken(%q) = %q, %v; want %q, %v", k, got, ok, http.CanonicalHeaderKey(k), isToken(k))
+		}
+	}
+}
+
 func BenchmarkNewRequest(b *testing.B) {
 	e := loadEvent(b, "cloudfront-get.json")
 	ctx := context.Background()
