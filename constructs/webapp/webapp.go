@@ -392,7 +392,7 @@ func (w *WebApp) addOutputs(scope constructs.Construct) {
 	}{
 		{"SiteUrl", "The site's address", w.SiteURL},
 		{"DistributionId", "CloudFront distribution id, for invalidations", w.Distribution.DistributionId()},
-		{"ApiUrl", "API Gateway stage URL (bypasses CloudFront)", w.Api.Url()},
+		{"ApiUrl", "API Gateway stage URL: answers 403 without CloudFront's origin key unless AllowDirectApiAccess", w.Api.Url()},
 		{"StaticBucketName", "Bucket that holds the static files", w.StaticBucket.BucketName()},
 	}
 	for _, o := range outputs {
