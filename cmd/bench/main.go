@@ -47,6 +47,7 @@ import (
 	"github.com/gowebapp/webapp/internal/bench"
 	"github.com/gowebapp/webapp/internal/dynalitetest"
 	"github.com/gowebapp/webapp/internal/lambdabuild"
+	"github.com/gowebapp/webapp/internal/modroot"
 )
 
 // Budgets (docs/benchmarks.md).
@@ -88,7 +89,7 @@ func main() {
 	wrkDuration := flag.Duration("wrk-duration", 10*time.Second, "duration of each wrk run")
 	flag.Parse()
 
-	root, err := dynalitetest.ModuleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		fail(err)
 	}

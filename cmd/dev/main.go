@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/gowebapp/webapp/internal/dynalitetest"
+	"github.com/gowebapp/webapp/internal/modroot"
 	"github.com/gowebapp/webapp/internal/site"
 	"github.com/gowebapp/webapp/internal/staticpaths"
 	"github.com/gowebapp/webapp/internal/todo"
@@ -56,7 +57,7 @@ func run(logger *slog.Logger) error {
 	if err := cfg.ReadEnv(os.Getenv); err != nil {
 		return err
 	}
-	root, err := dynalitetest.ModuleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/internal/modroot"
 )
 
 func init() {
@@ -53,25 +55,18 @@ func Main(m *testing.M, setups ...func(dir string)) {
 	os.Exit(code)
 }
 
-// ModuleRoot returns the directory of this module's go.mod.
+// ModuleRoot returns the directory of this module's go.mod, which holds the
+// CDK app's cdk.json.
 func ModuleRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := modroot.Find()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("cdktest: %v", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "cdk.json")); err == nil {
-				return dir
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cdktest: no directory with go.mod and cdk.json above the test")
-		}
-		dir = parent
+	if _, err := os.Stat(filepath.Join(dir, "cdk.json")); err != nil {
+		t.Fatalf("cdktest: the module root %s has no cdk.json", dir)
 	}
+	return dir
 }
 
 // NewApp returns an App whose context is cdk.json's, so tests synthesize what

@@ -49,25 +49,6 @@ type Server struct {
 	stop   sync.Once
 }
 
-// ModuleRoot returns the directory of the nearest go.mod at or above the
-// working directory.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // Launch starts root/node_modules/.bin/dynalite on a free loopback port and
 // returns once it answers HTTP. Tables it creates are active at once. Stop
 // it with Stop; on Linux it also dies with the process that launched it.

@@ -3,28 +3,15 @@ package dynalitetest
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-)
 
-func TestModuleRoot(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Errorf("ModuleRoot() = %q, which has no go.mod", root)
-	}
-	if wd, _ := os.Getwd(); !strings.HasPrefix(wd, root) {
-		t.Errorf("ModuleRoot() = %q, not above the working directory %q", root, wd)
-	}
-}
+	"github.com/gowebapp/webapp/internal/modroot"
+)
 
 func TestLaunchWithoutDynaliteSaysMakeDeps(t *testing.T) {
 	_, err := Launch(context.Background(), t.TempDir())
@@ -58,7 +45,7 @@ func TestStartTableAndStandardConfig(t *testing.T) {
 }
 
 func TestStopEndsTheProcess(t *testing.T) {
-	root, err := ModuleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		t.Fatal(err)
 	}

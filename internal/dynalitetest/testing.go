@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/gowebapp/webapp/internal/modroot"
 )
 
 // shared is the one dynalite of a test binary whose TestMain calls Main.
@@ -57,7 +59,7 @@ func Start(t testing.TB) *Server {
 }
 
 func launchFromModuleRoot() (*Server, error) {
-	root, err := ModuleRoot()
+	root, err := modroot.Find()
 	if err != nil {
 		return nil, err
 	}

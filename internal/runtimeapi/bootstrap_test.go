@@ -6,9 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,16 +14,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gowebapp/webapp/internal/lambdabuild"
+	"github.com/gowebapp/webapp/internal/modroot"
 )
 
-// moduleRoot is the directory of this module's go.mod, as the go command sees it.
-func moduleRoot(t *testing.T) string {
+func root(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "go.mod") {
-		t.Fatalf("go env GOMOD: %q, %v", out, err)
+	dir, err := modroot.Find()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
+	return dir
 }
 
 // TestBootstrapAnswersHealthz builds the real function (./lambda) for this
@@ -35,7 +33,7 @@ func TestBootstrapAnswersHealthz(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ./lambda")
 	}
-	src := filepath.Join(moduleRoot(t), "lambda")
+	src := filepath.Join(root(t), "lambda")
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	if err := lambdabuild.Build(src, bin, host); err != nil {
 		t.Fatal(err)
