@@ -64,7 +64,8 @@ func TestBootstrapAnswersHealthz(t *testing.T) {
 	if _, err := StartProcess(context.Background(), bin, env, s); err != nil {
 		t.Fatal(err)
 	}
-	event, err := os.ReadFile(filepath.Join("testdata", "healthz-event.json"))
+	// The adapter's own fixture: what API Gateway sends for GET /healthz.
+	event, err := os.ReadFile(filepath.Join("..", "apigw", "testdata", "healthz.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
