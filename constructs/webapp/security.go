@@ -74,7 +74,6 @@ func suppressDeliberateFindings(this constructs.Construct, p Props, w *WebApp) {
 		suppress(w.Function.Role(), true, [2]string{"AwsSolutions-IAM5",
 			"X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: Resource::* is the only form"})
 	}
-	suppressBucketDeploymentFindings(awscdk.Stack_Of(this))
 }
 
 // suppressBucketDeploymentFindings covers the handler that CDK's
@@ -93,15 +92,19 @@ func suppressBucketDeploymentFindings(stack awscdk.Stack) {
 	}
 }
 
-// cleanUpRedundantDependsOn removes, from every function of the stack, the
-// DependsOn on its own role: the function's Role property already refers to
-// the role (Fn::GetAtt), which orders them, and the CloudFormation validator
-// warns about the duplicate (W3005). CDK adds it for every function.
-func cleanUpRedundantDependsOn(stack awscdk.Stack) {
+// tidyStack sees to what the stack's sites share, once per stack however
+// many sites it holds (the first site has created the shared deployment
+// handler by then): the handler's suppressions, and the removal, from every
+// function of the stack, of the DependsOn on its own role — the function's
+// Role property already refers to the role (Fn::GetAtt), which orders them,
+// and the CloudFormation validator warns about the duplicate (W3005). CDK
+// adds it for every function.
+func tidyStack(stack awscdk.Stack) {
 	if stack.Node().TryFindChild(jsii.String(dependsOnCleanupID)) != nil {
-		return // one aspect per stack, however many sites it holds
+		return
 	}
 	constructs.NewConstruct(stack, jsii.String(dependsOnCleanupID))
+	suppressBucketDeploymentFindings(stack)
 	awscdk.Aspects_Of(stack).Add(&dependsOnCleanup{}, nil)
 }
 

@@ -156,7 +156,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w.SiteURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *siteDomain, "/"))
 	w.addOutputs(this)
 	suppressDeliberateFindings(this, p, w)
-	cleanUpRedundantDependsOn(awscdk.Stack_Of(this))
+	tidyStack(awscdk.Stack_Of(this))
 	return w
 }
 
@@ -334,7 +334,7 @@ func newFunction(scope constructs.Construct, p Props) awslambda.Function {
 	for k, v := range p.FunctionEnvironment {
 		env[k] = jsii.String(v)
 	}
-	if corsJSON, _ := corsEnvironment(p.Cors); corsJSON != "" {
+	if corsJSON := corsEnvironment(p.Cors); corsJSON != "" {
 		env[cors.EnvVar] = jsii.String(corsJSON)
 	}
 	props := &awslambda.FunctionProps{
