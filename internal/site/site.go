@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -217,10 +216,26 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 }
 
 // validQuery reports whether url.ParseQuery takes the raw query q, without
-// building the map ParseQuery would return.
+// building the map ParseQuery would return (the handler parses the query
+// again with r.URL.Query()): ParseQuery refuses exactly a ';' and a '%' not
+// followed by two hex digits.
 func validQuery(q string) bool {
-	_, err := url.ParseQuery(q)
-	return err == nil
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case ';':
+			return false
+		case '%':
+			if i+2 >= len(q) || !isHex(q[i+1]) || !isHex(q[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // probe records the status and headers of the mux's own answer and drops

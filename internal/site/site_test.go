@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -441,5 +442,19 @@ func TestListShape(t *testing.T) {
 	w := serve(h, req{method: "GET", target: "/todos"})
 	if got := strings.TrimSpace(w.Body.String()); got != `{"items":[]}` {
 		t.Errorf("empty list = %s, want {\"items\":[]}", got)
+	}
+}
+
+// TestValidQueryAgreesWithParseQuery: the route's check refuses what
+// url.ParseQuery refuses, and nothing else.
+func TestValidQueryAgreesWithParseQuery(t *testing.T) {
+	for _, q := range []string{
+		"", "a=1", "a=1&b=2", "a=%41", "a=%4", "a=%", "a=%zz", "a=%4g", "a=1;b=2", ";", "version=1;",
+		"q=%E7%89%9B%E4%B9%B3", "q=a+b", "a", "&&", "a=%%41", "%41%42=%43", "a=1&%", "a=100%25",
+	} {
+		_, err := url.ParseQuery(q)
+		if got, want := validQuery(q), err == nil; got != want {
+			t.Errorf("validQuery(%q) = %v, but url.ParseQuery says %v (%v)", q, got, want, err)
+		}
 	}
 }
