@@ -39,7 +39,7 @@ synth: deps ## synthesize the stacks into cdk.out and summarize what would be de
 	$(CDK) synth --quiet $(CDK_ARGS)
 	@echo
 	@echo "Templates are in cdk.out/. They would deploy:"
-	@go run ./cmd/synth-summary cdk.out
+	@go run ./tools/cmd/synth-summary cdk.out
 
 GO_FILES = $(shell find . -name '*.go' -not -path './node_modules/*')
 
@@ -53,15 +53,15 @@ test: deps system-deps ## run every test: unit, DynamoDB against dynalite, templ
 FUZZTIME ?= 60s
 
 fuzz: $(GO_STAMP) ## run each fuzz target in turn for FUZZTIME each (default 60s)
-	go test ./internal/apigw -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME)
-	go test ./internal/site -run '^$$' -fuzz '^FuzzTodoJSON$$' -fuzztime $(FUZZTIME)
-	go test ./internal/site -run '^$$' -fuzz '^FuzzForm$$' -fuzztime $(FUZZTIME)
+	go test ./webapphttp -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME)
+	go test ./internal/app/site -run '^$$' -fuzz '^FuzzTodoJSON$$' -fuzztime $(FUZZTIME)
+	go test ./internal/app/site -run '^$$' -fuzz '^FuzzForm$$' -fuzztime $(FUZZTIME)
 
 snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff before committing)
 	go test . -run 'TestSnapshots' -update
 
 dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as DynamoDB; Ctrl-C stops both
-	go run ./cmd/dev
+	go run ./tools/cmd/dev
 
 # Debian packages of the local site and the browser tests: qemu-user runs the
 # linux/arm64 function on other processors; chromium and fonts-noto-cjk (for
@@ -83,16 +83,16 @@ system-deps: ## install qemu-user, chromium and fonts-noto-cjk when missing (as 
 	fi
 
 local: deps system-deps ## run what cdk synth produced (CloudFront, S3, API Gateway, Lambda, DynamoDB) on 127.0.0.1:8080 (or $PORT)
-	go run ./cmd/local $(CDK_ARGS)
+	go run ./tools/cmd/local $(CDK_ARGS)
 
 # wrk (a Debian package) loads the local server; a fresh machine or CI image
-# gets it here. BENCH_ARGS go to cmd/bench, e.g. BENCH_ARGS="-only coldstart -runs 50".
+# gets it here. BENCH_ARGS go to tools/cmd/bench, e.g. BENCH_ARGS="-only coldstart -runs 50".
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_ARGS ?=
 .PHONY: bench
 bench: deps ## measure cold start, warm requests, size, synth, test and local load; print a summary
 	@command -v wrk >/dev/null || $(SUDO) apt-get install -y wrk || { $(SUDO) apt-get update && $(SUDO) apt-get install -y wrk; }
-	go run ./cmd/bench $(BENCH_ARGS)
+	go run ./tools/cmd/bench $(BENCH_ARGS)
 
 clean: ## remove build output
 	rm -rf cdk.out bin build .cache

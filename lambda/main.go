@@ -4,7 +4,7 @@
 //	TABLE_NAME  the DynamoDB table of todos (required)
 //	LOG_LEVEL   debug, info (default), warn or error
 //	DEBUG       true/1 puts internal error detail in responses (never in production)
-//	CORS_CONFIG JSON of cors.Config: the origins whose scripts may call the site
+//	CORS_CONFIG JSON of webapphttp.Config: the origins whose scripts may call the site
 //	            (unset: no CORS headers)
 //	TODO_API_REQUIRE_CALLER  true/1: /todos answers 401 unless API Gateway's
 //	            authorizer identified the caller (unset: the API is open)
@@ -23,9 +23,9 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/gowebapp/webapp/internal/apigw"
-	"github.com/gowebapp/webapp/internal/site"
-	"github.com/gowebapp/webapp/internal/todo"
+	"github.com/gowebapp/webapp/internal/app/site"
+	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/webapphttp"
 )
 
 func main() {
@@ -47,7 +47,7 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Store = siteStore(store) // not store itself: see storeFuncs
-	lambda.Start(apigw.Handler(site.New(cfg)))
+	lambda.Start(webapphttp.Handler(site.New(cfg)))
 }
 
 // logLevel parses LOG_LEVEL: info when empty, and when invalid (then bad).

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/gowebapp/webapp/internal/site"
-	"github.com/gowebapp/webapp/internal/todo"
+	"github.com/gowebapp/webapp/internal/app/site"
+	"github.com/gowebapp/webapp/internal/app/todo"
 )
 
 // storeFuncs is the store as the site sees it, made of the store's method

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gowebapp/webapp/internal/cdktest"
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 // methodsByPath returns each API method's authorization and key requirement,

@@ -12,12 +12,12 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/internal/cors"
+	"github.com/gowebapp/webapp/webapphttp"
 )
 
 // CorsOptions configure cross-origin requests to the app. The app answers
 // preflights and sets the Access-Control-* headers itself (package
-// internal/cors), the same way in Lambda, locally and in tests; behind
+// webapphttp), the same way in Lambda, locally and in tests; behind
 // CloudFront the default behaviour allows OPTIONS, forwards Origin and caches
 // nothing, so every preflight reaches it.
 type CorsOptions struct {
@@ -42,8 +42,8 @@ type CorsOptions struct {
 }
 
 // config converts the options to the app's configuration.
-func (o *CorsOptions) config() cors.Config {
-	c := cors.Config{
+func (o *CorsOptions) config() webapphttp.Config {
+	c := webapphttp.Config{
 		AllowOrigins: o.AllowOrigins, AllowMethods: o.AllowMethods, AllowHeaders: o.AllowHeaders,
 		ExposeHeaders: o.ExposeHeaders, AllowCredentials: o.AllowCredentials,
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
-	"github.com/gowebapp/webapp/internal/cdktest"
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 // TestTemplatesPassNagAndValidator holds every configuration to two gates: no

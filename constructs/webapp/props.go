@@ -175,7 +175,7 @@ type Props struct {
 	// Authorizer protects the app's routes, except PublicPaths: a
 	// TokenAuthorizer or RequestAuthorizer (a Lambda function) or a
 	// CognitoUserPoolsAuthorizer, from awsapigateway. The app reads the caller
-	// with reqinfo.CallerOf.
+	// with webapphttp.CallerOf.
 	// Default: none, every route is public.
 	Authorizer awsapigateway.IAuthorizer
 

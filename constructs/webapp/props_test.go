@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/internal/cdktest"
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 // newWebAppError builds a WebApp in a fresh stack in region and returns the

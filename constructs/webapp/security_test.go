@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
-	"github.com/gowebapp/webapp/internal/cdktest"
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 var dynamicSecretReference = regexp.MustCompile(`^\{\{resolve:secretsmanager:[^}]+\}\}$`)

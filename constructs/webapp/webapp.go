@@ -31,9 +31,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/internal/cors"
 	"github.com/gowebapp/webapp/internal/csp"
 	"github.com/gowebapp/webapp/internal/staticpaths"
+	"github.com/gowebapp/webapp/webapphttp"
 )
 
 //go:embed viewer_request.js
@@ -335,7 +335,7 @@ func newFunction(scope constructs.Construct, p Props) awslambda.Function {
 		env[k] = jsii.String(v)
 	}
 	if corsJSON := corsEnvironment(p.Cors); corsJSON != "" {
-		env[cors.EnvVar] = jsii.String(corsJSON)
+		env[webapphttp.EnvVar] = jsii.String(corsJSON)
 	}
 	props := &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/internal/cdktest"
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 // Managed CloudFront policy ids, published by AWS and fixed across accounts.

@@ -1,0 +1,121 @@
+package site
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/gowebapp/webapp/webapphttp"
+)
+
+// middleware gives every request an id (the edge's, or one of its own),
+// limits its body, turns a panic into a 500 and logs one line for it: id,
+// method, path (never the query, which may hold what users typed), status
+// and duration.
+func (s *server) middleware(next http.Handler) http.Handler {
+	// The request line is logged through the handler rather than
+	// Logger.LogAttrs, which walks the stack for the caller's program
+	// counter on every call: a third of the line's cost here. The call site
+	// never changes, so its counter is taken once, for handlers that print
+	// the source (HandlerOptions.AddSource).
+	var pcs [1]uintptr
+	runtime.Callers(1, pcs[:])
+	logPC := pcs[0]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := webapphttp.From(r.Context())
+		if info.RequestID == "" {
+			info.RequestID = rand.Text()[:16]
+			r = r.WithContext(webapphttp.With(r.Context(), info))
+		}
+		// The header values live in the recorder: one allocation for it and
+		// the three values instead of one per Header.Set, whose keys are
+		// canonical already.
+		rec := &recorder{ResponseWriter: w, values: [3]string{info.RequestID, "nosniff", "no-store"}}
+		h := w.Header()
+		h["X-Request-Id"] = rec.values[0:1:1] // capped: appending copies
+		h["X-Content-Type-Options"] = rec.values[1:2:2]
+		h["Cache-Control"] = rec.values[2:3:3]
+		if r.Body == nil { // a request made by a client library may have none
+			r.Body = http.NoBody
+		}
+		if r.Body != http.NoBody { // nothing to limit in no body: spare the reader's allocation
+			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		}
+
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+				if rec.status == 0 {
+					s.fail(rec, r, err, wantsHTML(r))
+				} else {
+					s.log.ErrorContext(r.Context(), "panic after the response started", "requestId", info.RequestID, "err", err.Error())
+				}
+			}
+			ctx, lh := r.Context(), s.log.Handler()
+			if !lh.Enabled(ctx, slog.LevelInfo) {
+				return
+			}
+			end := time.Now() // the record's time too: one clock read, not two
+			line := slog.NewRecord(end, slog.LevelInfo, "request", logPC)
+			line.AddAttrs(
+				slog.String("requestId", info.RequestID),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.code()),
+				slog.Float64("durationMs", float64(end.Sub(start).Microseconds())/1000),
+			)
+			_ = lh.Handle(ctx, line) // as LogAttrs: a handler's error has nowhere to go
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// recorder remembers the status a handler wrote.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	values [3]string // the values of the headers the middleware sets
+}
+
+func (rec *recorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return rec.ResponseWriter.Write(b)
+}
+
+// WriteString passes a string on without the []byte copy io.WriteString
+// makes for a writer without this method.
+func (rec *recorder) WriteString(s string) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return io.WriteString(rec.ResponseWriter, s)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// code is the status sent, 200 if the handler wrote nothing.
+func (rec *recorder) code() int {
+	if rec.status == 0 {
+		return http.StatusOK
+	}
+	return rec.status
+}

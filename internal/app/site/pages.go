@@ -1,0 +1,223 @@
+package site
+
+import (
+	"bytes"
+	"embed"
+	"encoding/xml"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/internal/csp"
+	"github.com/gowebapp/webapp/webapphttp"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// templates are parsed once, by the first page rendered rather than at
+// start-up: parsing is most of this package's init (about 0.7 ms of a cold
+// start, see docs/benchmarks.md), which /healthz and the JSON API do not
+// need. The files are embedded, so a parse error shows in any test that
+// renders a page. Each page is a top-level template named by its file.
+var templates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"priorityName": priorityName,
+	}).ParseFS(templateFS, "templates/*.html"))
+})
+
+// contentSecurityPolicy is sent with every page: the pages have no inline
+// script or style, so nothing but the site's own files is needed.
+const contentSecurityPolicy = csp.Default
+
+// MaxQuery is the longest search keyword, in characters.
+const MaxQuery = 200
+
+// homeLimit is how many todos the home page shows at once.
+const homeLimit = 50
+
+// view is what every page's template needs.
+type view struct {
+	r     *http.Request
+	Title string
+	Query string // the search keyword, shown back in the search box
+}
+
+func newView(r *http.Request, title string) view { return view{r: r, Title: title} }
+
+// URL returns the path the viewer must use for the app's path p; templates
+// write every link, form action and asset URL with it.
+//
+// Asset URLs get the base path too. Static files are served by CloudFront
+// only, so on the execute-api domain ("/v1/...") they are missing and a page
+// shows unstyled; that domain is for the API and for checks, people come
+// through CloudFront. Prefixing consistently keeps one rule for every URL
+// and never points a page at another origin's root.
+func (v view) URL(p string) string { return webapphttp.URL(v.r, p) }
+
+// item is a todo as a list shows it: a flat struct of ready values, so that
+// the template only reads fields (html/template finds a field of an embedded
+// struct, or calls a method, by reflection that allocates, per use).
+type item struct {
+	Title, Memo  string
+	Priority     int
+	PriorityName string
+	Completed    bool
+	Version      int
+	Created      string // for people
+	CreatedISO   string // for <time datetime>
+	URL          string // stage-aware, of the todo in the API
+}
+
+// items returns the todos ready for a list.
+func items(r *http.Request, todos []todo.Todo) []item {
+	list := make([]item, len(todos))
+	for i, t := range todos {
+		list[i] = item{
+			Title:        t.Title,
+			Memo:         t.Memo,
+			Priority:     t.Priority,
+			PriorityName: priorityName(t.Priority),
+			Completed:    t.Completed,
+			Version:      t.Version,
+			Created:      t.CreatedAt.Format("2 Jan 2006, 15:04 UTC"),
+			CreatedISO:   t.CreatedAt.Format(time.RFC3339),
+			URL:          webapphttp.URL(r, "/todos/"+t.ID),
+		}
+	}
+	return list
+}
+
+type homeView struct {
+	view
+	Todos      []item
+	Next       string // cursor of the next page, "" on the last
+	Priorities []int
+	Default    int
+}
+
+type searchView struct {
+	view
+	Todos []item // what was found
+}
+
+type errorView struct {
+	view
+	Status  int
+	Message string
+}
+
+var priorities = []int{1, 2, 3, 4, 5}
+
+func priorityName(p int) string {
+	switch p {
+	case 1:
+		return "highest"
+	case 2:
+		return "high"
+	case 3:
+		return "normal"
+	case 4:
+		return "low"
+	case 5:
+		return "lowest"
+	}
+	return "unknown"
+}
+
+// home shows a page of todos, newest first within the page, and the form to
+// add one. ?next= shows the following page.
+func (s *server) home(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.store.List(r.Context(), homeLimit, r.URL.Query().Get("next"))
+	if err != nil {
+		return err
+	}
+	todo.SortNewestFirst(page.Items)
+	return s.render(w, http.StatusOK, "home.html", homeView{
+		view:       newView(r, "Todos"),
+		Todos:      items(r, page.Items),
+		Next:       page.Next,
+		Priorities: priorities,
+		Default:    todo.DefaultPriority,
+	})
+}
+
+// search finds todos by a keyword: GET /search?q= or a form POSTed
+// url-encoded or multipart.
+func (s *server) search(w http.ResponseWriter, r *http.Request) error {
+	var q string
+	if r.Method == http.MethodPost {
+		if err := s.parseForm(r); err != nil {
+			return err
+		}
+		q = r.PostForm.Get("q")
+	} else {
+		q = r.URL.Query().Get("q")
+	}
+	q = strings.TrimSpace(q)
+	if !utf8.ValidString(q) {
+		return badRequest("q must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(q); n > MaxQuery {
+		return badRequest("q must be at most %d characters, got %d", MaxQuery, n)
+	}
+	v := searchView{view: newView(r, "Search")}
+	if q != "" {
+		found, err := s.store.Search(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		v.Title, v.Query, v.Todos = "Search: "+q, q, items(r, found)
+	}
+	return s.render(w, http.StatusOK, "search.html", v)
+}
+
+// twiML is the reply of GET /hello, in the shape of Twilio's markup.
+type twiML struct {
+	XMLName xml.Name `xml:"Response"`
+	Message string   `xml:"Message"`
+}
+
+func (s *server) hello(w http.ResponseWriter, r *http.Request) error {
+	b, err := xml.Marshal(twiML{Message: "Hello from Go"})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	io.WriteString(w, xml.Header)
+	w.Write(b)
+	return nil
+}
+
+// healthz answers without touching the store: it says the function runs.
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok")
+	return nil
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes the named page into a buffer, so that a template error is
+// still a clean 500, and writes it with the status.
+func (s *server) render(w http.ResponseWriter, status int, name string, data any) error {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		buffers.Put(buf)
+	}()
+	if err := templates().ExecuteTemplate(buf, name, data); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}

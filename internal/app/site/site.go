@@ -1,0 +1,256 @@
+// Package site is the web app: HTML pages, the Todo JSON API, and the small
+// endpoints around them, as plain net/http handlers on a ServeMux. The same
+// handler runs in Lambda (behind the API Gateway adapter), in the local
+// server and under httptest.
+//
+// Every URL the app writes — links, form actions, asset URLs, redirects —
+// goes through webapphttp.URL, so it works behind CloudFront (at the root) and
+// directly on the execute-api domain (under "/<stage>") alike.
+package site
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/webapphttp"
+)
+
+// Store keeps the todos; *todo.Store is the DynamoDB one. Its methods return
+// todo.ErrNotFound, todo.ErrConflict, todo.ErrInvalidCursor and
+// *todo.ValidationError for the client's mistakes; any other error is
+// internal.
+type Store interface {
+	Create(ctx context.Context, t todo.Todo) (todo.Todo, error)
+	Get(ctx context.Context, id string) (todo.Todo, error)
+	List(ctx context.Context, limit int, cursor string) (todo.Page, error)
+	Update(ctx context.Context, id string, p todo.Patch) (todo.Todo, error)
+	Delete(ctx context.Context, id string, version int) error
+	Search(ctx context.Context, q string) ([]todo.Todo, error)
+}
+
+// Config is what the site needs.
+type Config struct {
+	// Store keeps the todos. Required.
+	Store Store
+	// Logger receives one line per request and the detail of internal
+	// errors. Default: slog.Default().
+	Logger *slog.Logger
+	// Debug puts the detail of internal errors in the response, for
+	// development only. Default: a generic message, the detail only logged.
+	Debug bool
+	// MaxBodyBytes limits request bodies; a larger one is refused with 413.
+	// Default: 1 MiB.
+	MaxBodyBytes int64
+	// Now is the clock that stamps new todos. Default: time.Now.
+	Now func() time.Time
+	// CORS lets the pages of other origins call the site from scripts; it
+	// must be valid (webapphttp.Config.Validate). Default: no CORS headers, so
+	// browsers let only the site's own pages read its responses.
+	CORS *webapphttp.Config
+	// TodoAPIRequireCaller limits the Todo API (every route under /todos) to
+	// callers that API Gateway's authorizer identified (webapphttp.CallerOf):
+	// any other request gets 401 UnauthorizedError. The HTML pages stay open.
+	// Default: anyone may use the API.
+	TodoAPIRequireCaller bool
+}
+
+// EnvTodoAPIRequireCaller is the environment variable of
+// Config.TodoAPIRequireCaller.
+const EnvTodoAPIRequireCaller = "TODO_API_REQUIRE_CALLER"
+
+// ReadEnv sets the access rules the WebApp construct passes in the
+// environment: CORS from CORS_CONFIG (see webapphttp.FromEnv) and
+// TodoAPIRequireCaller from TODO_API_REQUIRE_CALLER (true, false, 1 or 0;
+// unset: false). An invalid value is an error, for the program to refuse to
+// start rather than serve without the rules it was deployed with.
+func (c *Config) ReadEnv(getenv func(string) string) error {
+	corsConfig, err := webapphttp.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	requireCaller := false
+	if v := getenv(EnvTodoAPIRequireCaller); v != "" {
+		if requireCaller, err = strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("site: %s %q is not true, false, 1 or 0", EnvTodoAPIRequireCaller, v)
+		}
+	}
+	c.CORS, c.TodoAPIRequireCaller = corsConfig, requireCaller
+	return nil
+}
+
+// DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
+const DefaultMaxBodyBytes = 1 << 20
+
+type server struct {
+	store   Store
+	log     *slog.Logger
+	debug   bool
+	maxBody int64
+	now     func() time.Time
+	mux     *http.ServeMux
+	// requireCaller is Config.TodoAPIRequireCaller.
+	requireCaller bool
+}
+
+// New returns the site's handler. It panics if cfg.Store is nil, a mistake
+// of the program, not of a request.
+func New(cfg Config) http.Handler {
+	if cfg.Store == nil {
+		panic("site: Config.Store is nil: give the todo store")
+	}
+	s := &server{
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		debug:   cfg.Debug,
+		maxBody: cfg.MaxBodyBytes,
+		now:     cfg.Now,
+		mux:     http.NewServeMux(),
+
+		requireCaller: cfg.TodoAPIRequireCaller,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+
+	s.page("GET /{$}", s.home)
+	s.page("GET /search", s.search)
+	s.page("POST /search", s.search)
+	s.api("GET /hello", s.hello)
+	s.api("GET /healthz", s.healthz)
+
+	s.api("GET /todos", s.signedIn(s.listTodos))
+	s.api("POST /todos", s.signedIn(s.createTodo))
+	s.api("GET /todos/{id}", s.signedIn(s.getTodo))
+	s.api("PUT /todos/{id}", s.signedIn(s.updateTodo))
+	s.api("DELETE /todos/{id}", s.signedIn(s.deleteTodo))
+
+	// CORS inside the middleware: preflights get a request id and a log line
+	// too, and never reach the routes.
+	var h http.Handler = http.HandlerFunc(s.route)
+	if cfg.CORS != nil {
+		h = webapphttp.Middleware(*cfg.CORS, h)
+	}
+	return s.middleware(h)
+}
+
+// handlerFunc is a handler that returns its error for fail to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// endpoint is a route of the app. Its type tells route that the mux matched
+// one of ours rather than answering by itself.
+type endpoint struct {
+	s    *server
+	html bool // errors as an HTML page whatever the Accept header
+	h    handlerFunc
+}
+
+func (e endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := e.h(w, r); err != nil {
+		e.s.fail(w, r, err, e.html || wantsHTML(r))
+	}
+}
+
+// page registers an HTML route: its errors are HTML pages.
+func (s *server) page(pattern string, h handlerFunc) {
+	s.mux.Handle(pattern, endpoint{s: s, html: true, h: h})
+}
+
+// api registers a route whose errors are JSON unless the client prefers HTML.
+func (s *server) api(pattern string, h handlerFunc) {
+	s.mux.Handle(pattern, endpoint{s: s, h: h})
+}
+
+// signedIn returns h, or, when the Todo API requires a caller, h behind a
+// 401 for requests in which no authorizer identified one. The home page's
+// form posts to POST /todos too: without a caller it gets the 401 as a page.
+func (s *server) signedIn(h handlerFunc) handlerFunc {
+	if !s.requireCaller {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := webapphttp.CallerOf(r); !ok {
+			return errNoCaller
+		}
+		return h(w, r)
+	}
+}
+
+// route serves the request with the mux when one of our routes matches.
+// Otherwise the mux would answer by itself — 404, 405 with Allow, or a
+// redirect to the cleaned path — in plain text and unaware of the stage;
+// its answer is probed and given again our way.
+func (s *server) route(w http.ResponseWriter, r *http.Request) {
+	if q := r.URL.RawQuery; q != "" && !validQuery(q) {
+		// r.URL.Query() drops a malformed pair silently: DELETE
+		// ?version=%zz or ?version=1; would delete whatever the version.
+		s.fail(w, r, badRequest("malformed query string: percent-encode the values and separate parameters with &"), wantsHTML(r))
+		return
+	}
+	h, _ := s.mux.Handler(r)
+	if _, ours := h.(endpoint); ours {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	p := &probe{header: http.Header{}}
+	h.ServeHTTP(p, r)
+	switch loc := p.header.Get("Location"); {
+	case p.status == http.StatusMethodNotAllowed:
+		s.fail(w, r, methodNotAllowed(p.header.Get("Allow")), wantsHTML(r))
+	case p.status >= 300 && p.status < 400 && len(loc) > 0 && loc[0] == '/':
+		http.Redirect(w, r, webapphttp.URL(r, loc), p.status)
+	default:
+		s.fail(w, r, errNoRoute, wantsHTML(r))
+	}
+}
+
+// validQuery reports whether url.ParseQuery takes the raw query q, without
+// building the map ParseQuery would return (the handler parses the query
+// again with r.URL.Query()): ParseQuery refuses exactly a ';' and a '%' not
+// followed by two hex digits.
+func validQuery(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case ';':
+			return false
+		case '%':
+			if i+2 >= len(q) || !isHex(q[i+1]) || !isHex(q[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// probe records the status and headers of the mux's own answer and drops
+// its body.
+type probe struct {
+	header http.Header
+	status int
+}
+
+func (p *probe) Header() http.Header { return p.header }
+func (p *probe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+func (p *probe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

@@ -1,0 +1,100 @@
+// Command local runs the site that `cdk synth` produced on this machine, as
+// CloudFront, S3, API Gateway, Lambda and DynamoDB would serve it, without an
+// AWS account or Docker (see package localsite for what is emulated):
+//
+//	make local                          # or: go run ./tools/cmd/local (from the module root)
+//	PORT=9000 make local
+//	make local CDK_ARGS="-c stage=prod"  # synthesize with CDK context first
+//	go run ./tools/cmd/local -native           # the function rebuilt for this machine, not under qemu
+//	go run ./tools/cmd/local -synth never      # the assembly as it is (says so when it is stale)
+//
+// It synthesizes first when cdk.out is missing or older than the source,
+// prints what it serves and how it differs from AWS, listens on
+// 127.0.0.1:$PORT (default 8080) and stops everything on Ctrl-C or SIGTERM.
+// The data lives in memory and is gone when it stops.
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/gowebapp/webapp/tools/internal/localsite"
+)
+
+// contextArgs collects -c key=value flags for cdk synth.
+type contextArgs []string
+
+func (c *contextArgs) String() string { return strings.Join(*c, " ") }
+func (c *contextArgs) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want key=value, got %q", v)
+	}
+	*c = append(*c, "-c", v)
+	return nil
+}
+
+func main() {
+	var (
+		opts   localsite.Options
+		synth  = flag.String("synth", "auto", "when to run cdk synth: auto (when cdk.out is missing or older than the source), always or never")
+		port   = flag.String("port", cmp.Or(os.Getenv("PORT"), "8080"), "port to listen on, on 127.0.0.1 (default $PORT or 8080)")
+		cdkCtx contextArgs
+	)
+	flag.StringVar(&opts.Out, "out", "cdk.out", "the cloud assembly directory")
+	flag.StringVar(&opts.Stack, "stack", "", "the stack to serve (default: the one with a CloudFront distribution)")
+	flag.BoolVar(&opts.Native, "native", false, "run functions rebuilt for this machine instead of under qemu (the rebuild is checked against the asset)")
+	flag.IntVar(&opts.Concurrency, "concurrency", 4, "most execution environments per function")
+	flag.Var(&cdkCtx, "c", "CDK context key=value for cdk synth (repeatable; implies -synth always)")
+	flag.Parse()
+
+	switch *synth {
+	case "auto":
+	case "always":
+		opts.Synth = localsite.SynthAlways
+	case "never":
+		opts.Synth = localsite.SynthNever
+	default:
+		fmt.Fprintf(os.Stderr, "local: -synth %q: use auto, always or never\n", *synth)
+		os.Exit(2)
+	}
+	if len(cdkCtx) > 0 {
+		opts.Synth, opts.SynthArgs = localsite.SynthAlways, cdkCtx
+	}
+	opts.Addr = net.JoinHostPort("127.0.0.1", *port)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	site, err := localsite.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+	fmt.Println()
+	for _, n := range site.Notes {
+		fmt.Println("  " + n)
+	}
+	fmt.Printf("\nLocal site: %s  (Ctrl-C to stop)\n", site.URL)
+	select {
+	case <-ctx.Done():
+		fmt.Println("stopping")
+	case err := <-wait(site):
+		fmt.Fprintln(os.Stderr, "local:", err)
+	}
+	if err := site.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+}
+
+func wait(site *localsite.Local) <-chan error {
+	c := make(chan error, 1)
+	go func() { c <- site.Wait() }()
+	return c
+}

@@ -1,0 +1,56 @@
+// Package reqinfo carries what the edge knows about a request — its id, the
+// stage, the path prefix the viewer sees and the caller's identity — from the
+// Lambda event adapter to the handlers, through the request's context.
+//
+// It lives in the context rather than in headers so that a handler cannot
+// confuse it with what the client sent: the adapter derives it from the API
+// Gateway event (BasePath from whether CloudFront's X-Forwarded-Host is there,
+// which only CloudFront can set unless direct access is open: see
+// docs/security.md), the local server sets what CloudFront would, and a
+// handler under httptest sees the zero value, which means "served at the root".
+package webapphttp
+
+import (
+	"context"
+	"net/http"
+)
+
+// Info describes one request as the edge saw it.
+type Info struct {
+	// RequestID is API Gateway's request id (or the local server's own), to
+	// correlate a log line with a client's report.
+	RequestID string
+	// Stage is the API Gateway stage name, empty outside API Gateway.
+	Stage string
+	// BasePath is the prefix the viewer's URLs carry before the app's own
+	// paths: "" behind CloudFront and locally, "/<stage>" when the request came
+	// to the execute-api domain directly. Links and redirects must start with it.
+	BasePath string
+	// Authorizer is the API Gateway authorizer's context (principal id and
+	// claims), nil when no authorizer ran.
+	Authorizer map[string]any
+	// IAM is the SigV4 caller API Gateway verified (userArn, accountId,
+	// user, caller, accessKey, and Cognito identity ids when present), nil
+	// for an unsigned request.
+	IAM map[string]string
+}
+
+type key struct{}
+
+// With returns a copy of ctx that carries info.
+func With(ctx context.Context, info Info) context.Context {
+	return context.WithValue(ctx, key{}, info)
+}
+
+// From returns the Info carried by ctx, or the zero Info.
+func From(ctx context.Context) Info {
+	info, _ := ctx.Value(key{}).(Info)
+	return info
+}
+
+// URL returns the path the viewer must use to reach the app's path p (which
+// starts with '/'), so that links and redirects work at the root and under a
+// stage alike.
+func URL(r *http.Request, p string) string {
+	return From(r.Context()).BasePath + p
+}
