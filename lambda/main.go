@@ -4,7 +4,7 @@
 //	TABLE_NAME  the DynamoDB table of todos (required)
 //	LOG_LEVEL   debug, info (default), warn or error
 //	DEBUG       true/1 puts internal error detail in responses (never in production)
-//	CORS_CONFIG JSON of webapphttp.Config: the origins whose scripts may call the site
+//	CORS_CONFIG JSON of webapphttp.CorsConfig: the origins whose scripts may call the site
 //	            (unset: no CORS headers)
 //	TODO_API_REQUIRE_CALLER  true/1: /todos answers 401 unless API Gateway's
 //	            authorizer identified the caller (unset: the API is open)

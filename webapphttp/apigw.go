@@ -185,7 +185,7 @@ func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Req
 		info.Authorizer = e.RequestContext.Authorizer
 	}
 	info.IAM = iamCaller(e.RequestContext.Identity)
-	return r.WithContext(With(ctx, info)), nil
+	return r.WithContext(WithInfo(ctx, info)), nil
 }
 
 // iamCaller returns the signed caller of an AWS_IAM method: API Gateway fills

@@ -179,7 +179,7 @@ func TestHandlerRequest(t *testing.T) {
 				if tt.body != "" && string(body) != tt.body {
 					t.Errorf("body = %q, want %q", body, tt.body)
 				}
-				if got := From(r.Context()); !reflect.DeepEqual(got, tt.info) {
+				if got := InfoFrom(r.Context()); !reflect.DeepEqual(got, tt.info) {
 					t.Errorf("reqinfo = %+v, want %+v", got, tt.info)
 				}
 				if len(tt.form) > 0 {
@@ -245,7 +245,7 @@ func TestHandlerKeepsLambdaContext(t *testing.T) {
 		if lc, ok := lambdacontext.FromContext(r.Context()); !ok || lc.AwsRequestID != "lambda-request-1" {
 			t.Errorf("lambdacontext = %+v, %v; want AwsRequestID lambda-request-1", lc, ok)
 		}
-		if got := From(r.Context()).Stage; got != "prod" {
+		if got := InfoFrom(r.Context()).Stage; got != "prod" {
 			t.Errorf("reqinfo Stage = %q, want prod", got)
 		}
 	})

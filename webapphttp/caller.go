@@ -41,9 +41,9 @@ type Caller struct {
 //
 // Nothing of this comes from the request's headers: a client cannot forge
 // it, but it is there only behind an authorizer (locally and under httptest,
-// put it in the context with With).
+// put it in the context with WithInfo).
 func CallerOf(r *http.Request) (Caller, bool) {
-	info := From(r.Context())
+	info := InfoFrom(r.Context())
 	if arn := info.IAM["userArn"]; arn != "" {
 		claims := make(map[string]any, len(info.IAM))
 		for k, v := range info.IAM {

@@ -113,7 +113,7 @@ func TestCallerOfContexts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/todos", nil)
-			r = r.WithContext(webapphttp.With(r.Context(), webapphttp.Info{Authorizer: tt.authorizer}))
+			r = r.WithContext(webapphttp.WithInfo(r.Context(), webapphttp.Info{Authorizer: tt.authorizer}))
 			got, found := webapphttp.CallerOf(r)
 			if found != tt.found || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("CallerOf = %#v, %v\nwant       %#v, %v", got, found, tt.want, tt.found)

@@ -21,7 +21,7 @@
 // handlers.
 //
 // The configuration travels to the function as JSON in the environment
-// variable CORS_CONFIG (see FromEnv); the construct checks it with Validate at
+// variable CORS_CONFIG (see CorsConfigFromEnv); the construct checks it with Validate at
 // synth, so a wrong value fails there rather than in the browser.
 package webapphttp
 
@@ -35,19 +35,19 @@ import (
 	"strings"
 )
 
-// EnvVar is the environment variable that carries the Config as JSON.
-const EnvVar = "CORS_CONFIG"
+// CorsConfigEnv is the environment variable that carries the CorsConfig as JSON.
+const CorsConfigEnv = "CORS_CONFIG"
 
-// MaxMaxAgeSeconds is the largest MaxAgeSeconds: a day, Firefox's own cap.
-const MaxMaxAgeSeconds = 86400
+// MaxCorsMaxAgeSeconds is the largest MaxAgeSeconds: a day, Firefox's own cap.
+const MaxCorsMaxAgeSeconds = 86400
 
-// defaultAllowMethods is what a preflight allows when Config.AllowMethods
+// defaultAllowMethods is what a preflight allows when CorsConfig.AllowMethods
 // is empty: every method a script may send but OPTIONS.
 const defaultAllowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
 
-// Config says which origins may call the site from scripts, and how. Only
+// CorsConfig says which origins may call the site from scripts, and how. Only
 // AllowOrigins is required.
-type Config struct {
+type CorsConfig struct {
 	// AllowOrigins are the origins allowed, each "scheme://host[:port]"
 	// without path or trailing slash (as browsers send Origin), or the single
 	// entry "*" for any origin (not with AllowCredentials). Required.
@@ -75,7 +75,7 @@ type Config struct {
 
 // Validate checks every field and returns all problems at once, one line
 // each, naming the field and the fix.
-func (c Config) Validate() error {
+func (c CorsConfig) Validate() error {
 	return joinProblems("cors: ", c.problems())
 }
 
@@ -88,7 +88,7 @@ func joinProblems(prefix string, problems []string) error {
 	return errors.New(prefix + strings.Join(problems, "\n"+prefix))
 }
 
-func (c Config) problems() []string {
+func (c CorsConfig) problems() []string {
 	var problems []string
 	add := func(format string, args ...any) {
 		problems = append(problems, fmt.Sprintf(format, args...))
@@ -123,8 +123,8 @@ func (c Config) problems() []string {
 	checkTokens("AllowMethods", c.AllowMethods, "method")
 	checkTokens("AllowHeaders", c.AllowHeaders, "header")
 	checkTokens("ExposeHeaders", c.ExposeHeaders, "header")
-	if c.MaxAgeSeconds < 0 || c.MaxAgeSeconds > MaxMaxAgeSeconds {
-		add("MaxAgeSeconds %d is out of range: use 0 to %d", c.MaxAgeSeconds, MaxMaxAgeSeconds)
+	if c.MaxAgeSeconds < 0 || c.MaxAgeSeconds > MaxCorsMaxAgeSeconds {
+		add("MaxAgeSeconds %d is out of range: use 0 to %d", c.MaxAgeSeconds, MaxCorsMaxAgeSeconds)
 	}
 	return problems
 }
@@ -149,7 +149,7 @@ func originProblem(o string) string {
 	return ""
 }
 
-// FromEnv reads the Config from the environment variable CORS_CONFIG, a JSON
+// CorsConfigFromEnv reads the CorsConfig from the environment variable CORS_CONFIG, a JSON
 // object with the fields' json names, for example
 //
 //	{"allowOrigins":["https://app.example.com"],"allowCredentials":true}
@@ -157,33 +157,33 @@ func originProblem(o string) string {
 // It returns nil, CORS off, when the variable is unset or empty, and an
 // error when it is not such an object or Validate refuses it: the function
 // must then refuse to start rather than serve without the CORS wanted.
-func FromEnv(getenv func(string) string) (*Config, error) {
-	v := strings.TrimSpace(getenv(EnvVar))
+func CorsConfigFromEnv(getenv func(string) string) (*CorsConfig, error) {
+	v := strings.TrimSpace(getenv(CorsConfigEnv))
 	if v == "" {
 		return nil, nil
 	}
-	var c Config
+	var c CorsConfig
 	dec := json.NewDecoder(strings.NewReader(v))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("cors: %s is not a JSON object of allowOrigins, allowMethods, allowHeaders, exposeHeaders, maxAgeSeconds and allowCredentials: %v", EnvVar, err)
+		return nil, fmt.Errorf("cors: %s is not a JSON object of allowOrigins, allowMethods, allowHeaders, exposeHeaders, maxAgeSeconds and allowCredentials: %v", CorsConfigEnv, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("cors: %s holds more than one JSON value", EnvVar)
+		return nil, fmt.Errorf("cors: %s holds more than one JSON value", CorsConfigEnv)
 	}
-	if err := joinProblems("cors: "+EnvVar+": ", c.problems()); err != nil {
+	if err := joinProblems("cors: "+CorsConfigEnv+": ", c.problems()); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-// Middleware answers the CORS preflights that c allows, with 403 the ones it
+// CorsHandler answers the CORS preflights that c allows, with 403 the ones it
 // does not, and adds the CORS headers to the actual requests of the origins
 // it allows before passing them to next. Any other request, an OPTIONS
 // without Access-Control-Request-Method included, passes to next untouched
-// but for Vary. It panics if c is not valid: call Validate (or FromEnv)
+// but for Vary. It panics if c is not valid: call Validate (or CorsConfigFromEnv)
 // first.
-func Middleware(c Config, next http.Handler) http.Handler {
+func CorsHandler(c CorsConfig, next http.Handler) http.Handler {
 	if err := c.Validate(); err != nil {
 		panic(err.Error())
 	}
@@ -226,7 +226,7 @@ func Middleware(c Config, next http.Handler) http.Handler {
 	})
 }
 
-// policy is a valid Config, ready to answer with.
+// policy is a valid CorsConfig, ready to answer with.
 type policy struct {
 	any         bool            // AllowOrigins is "*"
 	origins     map[string]bool // canonical origins allowed
@@ -237,7 +237,7 @@ type policy struct {
 	maxAge      string // "" sends no Access-Control-Max-Age
 }
 
-func newPolicy(c Config) *policy {
+func newPolicy(c CorsConfig) *policy {
 	p := &policy{
 		any:         len(c.AllowOrigins) == 1 && c.AllowOrigins[0] == "*",
 		origins:     make(map[string]bool, len(c.AllowOrigins)),

@@ -20,7 +20,7 @@ type request struct {
 	method, origin, reqMethod, reqHeaders string
 }
 
-func send(t *testing.T, c Config, rq request) *httptest.ResponseRecorder {
+func send(t *testing.T, c CorsConfig, rq request) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(rq.method, "/todos", nil)
 	if rq.origin != "" {
@@ -33,7 +33,7 @@ func send(t *testing.T, c Config, rq request) *httptest.ResponseRecorder {
 		r.Header.Set("Access-Control-Request-Headers", rq.reqHeaders)
 	}
 	w := httptest.NewRecorder()
-	Middleware(c, app).ServeHTTP(w, r)
+	CorsHandler(c, app).ServeHTTP(w, r)
 	return w
 }
 
@@ -45,9 +45,9 @@ const (
 )
 
 var (
-	twoOrigins  = Config{AllowOrigins: []string{appOrigin, adminOrigin}}
-	anyOrigin   = Config{AllowOrigins: []string{"*"}}
-	credentials = Config{
+	twoOrigins  = CorsConfig{AllowOrigins: []string{appOrigin, adminOrigin}}
+	anyOrigin   = CorsConfig{AllowOrigins: []string{"*"}}
+	credentials = CorsConfig{
 		AllowOrigins:     []string{appOrigin},
 		AllowMethods:     []string{"GET", "POST", "PUT", "DELETE"},
 		AllowHeaders:     []string{"Content-Type", "Authorization"},
@@ -69,10 +69,10 @@ var corsHeaders = []string{
 	"X-Reached",
 }
 
-func TestMiddleware(t *testing.T) {
+func TestCorsHandler(t *testing.T) {
 	tests := []struct {
 		name   string
-		config Config
+		config CorsConfig
 		rq     request
 		status int
 		want   map[string]string // of corsHeaders; the others must be absent
@@ -123,7 +123,7 @@ func TestMiddleware(t *testing.T) {
 			map[string]string{"Vary": preflightVary},
 		},
 		{
-			"preflight, origin in another case and with the default port", Config{AllowOrigins: []string{"https://App.Example.com:443"}},
+			"preflight, origin in another case and with the default port", CorsConfig{AllowOrigins: []string{"https://App.Example.com:443"}},
 			request{"OPTIONS", appOrigin, "PUT", ""}, 204,
 			map[string]string{
 				"Access-Control-Allow-Origin":  appOrigin,
@@ -207,8 +207,8 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
-func TestMiddlewareKeepsTheAppsVary(t *testing.T) {
-	h := Middleware(twoOrigins, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func TestCorsHandlerKeepsTheAppsVary(t *testing.T) {
+	h := CorsHandler(twoOrigins, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Accept")
 	}))
 	w := httptest.NewRecorder()
@@ -218,49 +218,49 @@ func TestMiddlewareKeepsTheAppsVary(t *testing.T) {
 	}
 }
 
-func TestMiddlewarePanicsOnAnInvalidConfig(t *testing.T) {
+func TestCorsHandlerPanicsOnAnInvalidConfig(t *testing.T) {
 	defer func() {
 		got, _ := recover().(string)
 		if want := `cors: AllowOrigins "*" cannot be used with AllowCredentials: list the origins`; got != want {
 			t.Errorf("panic = %q, want %q", got, want)
 		}
 	}()
-	Middleware(Config{AllowOrigins: []string{"*"}, AllowCredentials: true}, app)
+	CorsHandler(CorsConfig{AllowOrigins: []string{"*"}, AllowCredentials: true}, app)
 }
 
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
-		config Config
+		config CorsConfig
 		want   string // "" for valid
 	}{
-		{"one origin", Config{AllowOrigins: []string{appOrigin}}, ""},
+		{"one origin", CorsConfig{AllowOrigins: []string{appOrigin}}, ""},
 		{"everything", credentials, ""},
-		{"any origin, wildcards", Config{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}, MaxAgeSeconds: 86400}, ""},
-		{"an app's scheme", Config{AllowOrigins: []string{"capacitor://localhost", "http://[::1]:8080"}}, ""},
-		{"no origins", Config{}, `cors: AllowOrigins is empty: list the origins allowed, such as "https://app.example.com", or "*" for any`},
-		{"any origin with credentials", Config{AllowOrigins: []string{"*"}, AllowCredentials: true}, `cors: AllowOrigins "*" cannot be used with AllowCredentials: list the origins`},
-		{"any origin and others", Config{AllowOrigins: []string{appOrigin, "*"}}, `cors: AllowOrigins "*" must be the only entry: it already allows every origin`},
-		{"trailing slash", Config{AllowOrigins: []string{appOrigin + "/"}}, `cors: AllowOrigins "https://app.example.com/" has a path: browsers send the origin without one, use "https://app.example.com"`},
-		{"path", Config{AllowOrigins: []string{appOrigin + "/app"}}, `cors: AllowOrigins "https://app.example.com/app" has a path: browsers send the origin without one, use "https://app.example.com"`},
-		{"query", Config{AllowOrigins: []string{appOrigin + "?a=1"}}, `cors: AllowOrigins "https://app.example.com?a=1" is not an origin: use "https://app.example.com"`},
-		{"user", Config{AllowOrigins: []string{"https://me@app.example.com"}}, `cors: AllowOrigins "https://me@app.example.com" is not an origin: use "https://app.example.com"`},
-		{"no scheme", Config{AllowOrigins: []string{"app.example.com"}}, `cors: AllowOrigins "app.example.com" has no scheme: use "https://app.example.com"`},
-		{"empty origin", Config{AllowOrigins: []string{""}}, `cors: AllowOrigins "" has no scheme: use "https://"`},
-		{"wildcard subdomain", Config{AllowOrigins: []string{"https://*.example.com"}}, `cors: AllowOrigins "https://*.example.com" has a wildcard: list each origin, or use "*" alone`},
-		{"null", Config{AllowOrigins: []string{"null"}}, `cors: AllowOrigins "null" is not allowed: sandboxed frames and local files all send it, so it would let any of them in`},
-		{"bad port", Config{AllowOrigins: []string{"https://app.example.com:https"}}, `cors: AllowOrigins "https://app.example.com:https" is not an origin: use "scheme://host[:port]", such as "https://app.example.com"`},
-		{"method not a token", Config{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"GET,POST"}}, `cors: AllowMethods "GET,POST" is not a valid method name`},
-		{"method in lower case", Config{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"patch"}}, `cors: AllowMethods "patch" is not upper case: methods are case-sensitive, use "PATCH"`},
-		{"method wildcard with credentials", Config{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"*"}, AllowCredentials: true}, `cors: AllowMethods "*" cannot be used with AllowCredentials: browsers then read it as a method named "*"; list them`},
-		{"header not a token", Config{AllowOrigins: []string{appOrigin}, AllowHeaders: []string{"X Trace"}}, `cors: AllowHeaders "X Trace" is not a valid header name`},
-		{"header wildcard with credentials", Config{AllowOrigins: []string{appOrigin}, AllowHeaders: []string{"*"}, AllowCredentials: true}, `cors: AllowHeaders "*" cannot be used with AllowCredentials: browsers then read it as a header named "*"; list them`},
-		{"exposed header empty", Config{AllowOrigins: []string{appOrigin}, ExposeHeaders: []string{""}}, `cors: ExposeHeaders "" is not a valid header name`},
-		{"max age negative", Config{AllowOrigins: []string{appOrigin}, MaxAgeSeconds: -1}, `cors: MaxAgeSeconds -1 is out of range: use 0 to 86400`},
-		{"max age too long", Config{AllowOrigins: []string{appOrigin}, MaxAgeSeconds: 86401}, `cors: MaxAgeSeconds 86401 is out of range: use 0 to 86400`},
+		{"any origin, wildcards", CorsConfig{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}, MaxAgeSeconds: 86400}, ""},
+		{"an app's scheme", CorsConfig{AllowOrigins: []string{"capacitor://localhost", "http://[::1]:8080"}}, ""},
+		{"no origins", CorsConfig{}, `cors: AllowOrigins is empty: list the origins allowed, such as "https://app.example.com", or "*" for any`},
+		{"any origin with credentials", CorsConfig{AllowOrigins: []string{"*"}, AllowCredentials: true}, `cors: AllowOrigins "*" cannot be used with AllowCredentials: list the origins`},
+		{"any origin and others", CorsConfig{AllowOrigins: []string{appOrigin, "*"}}, `cors: AllowOrigins "*" must be the only entry: it already allows every origin`},
+		{"trailing slash", CorsConfig{AllowOrigins: []string{appOrigin + "/"}}, `cors: AllowOrigins "https://app.example.com/" has a path: browsers send the origin without one, use "https://app.example.com"`},
+		{"path", CorsConfig{AllowOrigins: []string{appOrigin + "/app"}}, `cors: AllowOrigins "https://app.example.com/app" has a path: browsers send the origin without one, use "https://app.example.com"`},
+		{"query", CorsConfig{AllowOrigins: []string{appOrigin + "?a=1"}}, `cors: AllowOrigins "https://app.example.com?a=1" is not an origin: use "https://app.example.com"`},
+		{"user", CorsConfig{AllowOrigins: []string{"https://me@app.example.com"}}, `cors: AllowOrigins "https://me@app.example.com" is not an origin: use "https://app.example.com"`},
+		{"no scheme", CorsConfig{AllowOrigins: []string{"app.example.com"}}, `cors: AllowOrigins "app.example.com" has no scheme: use "https://app.example.com"`},
+		{"empty origin", CorsConfig{AllowOrigins: []string{""}}, `cors: AllowOrigins "" has no scheme: use "https://"`},
+		{"wildcard subdomain", CorsConfig{AllowOrigins: []string{"https://*.example.com"}}, `cors: AllowOrigins "https://*.example.com" has a wildcard: list each origin, or use "*" alone`},
+		{"null", CorsConfig{AllowOrigins: []string{"null"}}, `cors: AllowOrigins "null" is not allowed: sandboxed frames and local files all send it, so it would let any of them in`},
+		{"bad port", CorsConfig{AllowOrigins: []string{"https://app.example.com:https"}}, `cors: AllowOrigins "https://app.example.com:https" is not an origin: use "scheme://host[:port]", such as "https://app.example.com"`},
+		{"method not a token", CorsConfig{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"GET,POST"}}, `cors: AllowMethods "GET,POST" is not a valid method name`},
+		{"method in lower case", CorsConfig{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"patch"}}, `cors: AllowMethods "patch" is not upper case: methods are case-sensitive, use "PATCH"`},
+		{"method wildcard with credentials", CorsConfig{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"*"}, AllowCredentials: true}, `cors: AllowMethods "*" cannot be used with AllowCredentials: browsers then read it as a method named "*"; list them`},
+		{"header not a token", CorsConfig{AllowOrigins: []string{appOrigin}, AllowHeaders: []string{"X Trace"}}, `cors: AllowHeaders "X Trace" is not a valid header name`},
+		{"header wildcard with credentials", CorsConfig{AllowOrigins: []string{appOrigin}, AllowHeaders: []string{"*"}, AllowCredentials: true}, `cors: AllowHeaders "*" cannot be used with AllowCredentials: browsers then read it as a header named "*"; list them`},
+		{"exposed header empty", CorsConfig{AllowOrigins: []string{appOrigin}, ExposeHeaders: []string{""}}, `cors: ExposeHeaders "" is not a valid header name`},
+		{"max age negative", CorsConfig{AllowOrigins: []string{appOrigin}, MaxAgeSeconds: -1}, `cors: MaxAgeSeconds -1 is out of range: use 0 to 86400`},
+		{"max age too long", CorsConfig{AllowOrigins: []string{appOrigin}, MaxAgeSeconds: 86401}, `cors: MaxAgeSeconds 86401 is out of range: use 0 to 86400`},
 		{
 			"every problem at once",
-			Config{AllowOrigins: []string{"*", appOrigin + "/"}, AllowHeaders: []string{"*"}, AllowCredentials: true, MaxAgeSeconds: -5},
+			CorsConfig{AllowOrigins: []string{"*", appOrigin + "/"}, AllowHeaders: []string{"*"}, AllowCredentials: true, MaxAgeSeconds: -5},
 			`cors: AllowOrigins "*" cannot be used with AllowCredentials: list the origins` + "\n" +
 				`cors: AllowOrigins "https://app.example.com/" has a path: browsers send the origin without one, use "https://app.example.com"` + "\n" +
 				`cors: AllowHeaders "*" cannot be used with AllowCredentials: browsers then read it as a header named "*"; list them` + "\n" +
@@ -283,7 +283,7 @@ func TestValidate(t *testing.T) {
 func TestFromEnv(t *testing.T) {
 	tests := []struct {
 		name, value string
-		want        *Config
+		want        *CorsConfig
 		wantErr     string
 	}{
 		{"unset: CORS off", "", nil, ""},
@@ -291,7 +291,7 @@ func TestFromEnv(t *testing.T) {
 		{
 			"every field",
 			`{"allowOrigins":["https://app.example.com"],"allowMethods":["GET"],"allowHeaders":["Content-Type"],"exposeHeaders":["Location"],"maxAgeSeconds":60,"allowCredentials":true}`,
-			&Config{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"Content-Type"}, ExposeHeaders: []string{"Location"}, MaxAgeSeconds: 60, AllowCredentials: true},
+			&CorsConfig{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"Content-Type"}, ExposeHeaders: []string{"Location"}, MaxAgeSeconds: 60, AllowCredentials: true},
 			"",
 		},
 		{"not JSON", `https://app.example.com`, nil, "cors: CORS_CONFIG is not a JSON object of allowOrigins, allowMethods, allowHeaders, exposeHeaders, maxAgeSeconds and allowCredentials: invalid character 'h' looking for beginning of value"},
@@ -302,9 +302,9 @@ func TestFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := FromEnv(func(k string) string {
-				if k != EnvVar {
-					t.Errorf("FromEnv read %q, want only %q", k, EnvVar)
+			got, err := CorsConfigFromEnv(func(k string) string {
+				if k != CorsConfigEnv {
+					t.Errorf("CorsConfigFromEnv read %q, want only %q", k, CorsConfigEnv)
 				}
 				return tt.value
 			})

@@ -37,13 +37,13 @@ type Info struct {
 
 type key struct{}
 
-// With returns a copy of ctx that carries info.
-func With(ctx context.Context, info Info) context.Context {
+// WithInfo returns a copy of ctx that carries info.
+func WithInfo(ctx context.Context, info Info) context.Context {
 	return context.WithValue(ctx, key{}, info)
 }
 
-// From returns the Info carried by ctx, or the zero Info.
-func From(ctx context.Context) Info {
+// InfoFrom returns the Info carried by ctx, or the zero Info.
+func InfoFrom(ctx context.Context) Info {
 	info, _ := ctx.Value(key{}).(Info)
 	return info
 }
@@ -52,5 +52,5 @@ func From(ctx context.Context) Info {
 // starts with '/'), so that links and redirects work at the root and under a
 // stage alike.
 func URL(r *http.Request, p string) string {
-	return From(r.Context()).BasePath + p
+	return InfoFrom(r.Context()).BasePath + p
 }

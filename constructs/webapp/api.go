@@ -42,8 +42,8 @@ type CorsOptions struct {
 }
 
 // config converts the options to the app's configuration.
-func (o *CorsOptions) config() webapphttp.Config {
-	c := webapphttp.Config{
+func (o *CorsOptions) config() webapphttp.CorsConfig {
+	c := webapphttp.CorsConfig{
 		AllowOrigins: o.AllowOrigins, AllowMethods: o.AllowMethods, AllowHeaders: o.AllowHeaders,
 		ExposeHeaders: o.ExposeHeaders, AllowCredentials: o.AllowCredentials,
 	}

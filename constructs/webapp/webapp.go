@@ -335,7 +335,7 @@ func newFunction(scope constructs.Construct, p Props) awslambda.Function {
 		env[k] = jsii.String(v)
 	}
 	if corsJSON := corsEnvironment(p.Cors); corsJSON != "" {
-		env[webapphttp.EnvVar] = jsii.String(corsJSON)
+		env[webapphttp.CorsConfigEnv] = jsii.String(corsJSON)
 	}
 	props := &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),

@@ -33,7 +33,7 @@ func send(h http.Handler, method, target string, authorizer map[string]any, head
 		r.Header.Set(header[i], header[i+1])
 	}
 	if authorizer != nil {
-		r = r.WithContext(webapphttp.With(r.Context(), webapphttp.Info{RequestID: "req-1", Authorizer: authorizer}))
+		r = r.WithContext(webapphttp.WithInfo(r.Context(), webapphttp.Info{RequestID: "req-1", Authorizer: authorizer}))
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
@@ -51,7 +51,7 @@ func wantHeaders(t *testing.T, h http.Header, want map[string]string) {
 	}
 }
 
-var appCORS = &webapphttp.Config{
+var appCORS = &webapphttp.CorsConfig{
 	AllowOrigins:     []string{"https://app.example.com", "http://localhost:5173"},
 	AllowHeaders:     []string{"Content-Type", "Authorization"},
 	ExposeHeaders:    []string{"Location", "X-Request-Id"},

@@ -91,7 +91,7 @@ type errorBody struct {
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bool) {
 	e := classify(err)
 	if e.Status >= 500 {
-		id := webapphttp.From(r.Context()).RequestID
+		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.ErrorContext(r.Context(), "internal error", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())
 		msg := "internal server error (request id " + id + ")"
 		if s.debug {

@@ -46,7 +46,7 @@ func serve(h http.Handler, rq req) *httptest.ResponseRecorder {
 		r.Header.Set("Accept", rq.accept)
 	}
 	if rq.basePath != "" || rq.requestID != "" {
-		r = r.WithContext(webapphttp.With(r.Context(), webapphttp.Info{
+		r = r.WithContext(webapphttp.WithInfo(r.Context(), webapphttp.Info{
 			RequestID: rq.requestID,
 			BasePath:  rq.basePath,
 			Stage:     strings.TrimPrefix(rq.basePath, "/"),

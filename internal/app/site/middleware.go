@@ -28,10 +28,10 @@ func (s *server) middleware(next http.Handler) http.Handler {
 	logPC := pcs[0]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := webapphttp.From(r.Context())
+		info := webapphttp.InfoFrom(r.Context())
 		if info.RequestID == "" {
 			info.RequestID = rand.Text()[:16]
-			r = r.WithContext(webapphttp.With(r.Context(), info))
+			r = r.WithContext(webapphttp.WithInfo(r.Context(), info))
 		}
 		// The header values live in the recorder: one allocation for it and
 		// the three values instead of one per Header.Set, whose keys are

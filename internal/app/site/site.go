@@ -49,9 +49,9 @@ type Config struct {
 	// Now is the clock that stamps new todos. Default: time.Now.
 	Now func() time.Time
 	// CORS lets the pages of other origins call the site from scripts; it
-	// must be valid (webapphttp.Config.Validate). Default: no CORS headers, so
+	// must be valid (webapphttp.CorsConfig.Validate). Default: no CORS headers, so
 	// browsers let only the site's own pages read its responses.
-	CORS *webapphttp.Config
+	CORS *webapphttp.CorsConfig
 	// TodoAPIRequireCaller limits the Todo API (every route under /todos) to
 	// callers that API Gateway's authorizer identified (webapphttp.CallerOf):
 	// any other request gets 401 UnauthorizedError. The HTML pages stay open.
@@ -64,12 +64,12 @@ type Config struct {
 const EnvTodoAPIRequireCaller = "TODO_API_REQUIRE_CALLER"
 
 // ReadEnv sets the access rules the WebApp construct passes in the
-// environment: CORS from CORS_CONFIG (see webapphttp.FromEnv) and
+// environment: CORS from CORS_CONFIG (see webapphttp.CorsConfigFromEnv) and
 // TodoAPIRequireCaller from TODO_API_REQUIRE_CALLER (true, false, 1 or 0;
 // unset: false). An invalid value is an error, for the program to refuse to
 // start rather than serve without the rules it was deployed with.
 func (c *Config) ReadEnv(getenv func(string) string) error {
-	corsConfig, err := webapphttp.FromEnv(getenv)
+	corsConfig, err := webapphttp.CorsConfigFromEnv(getenv)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func New(cfg Config) http.Handler {
 	// too, and never reach the routes.
 	var h http.Handler = http.HandlerFunc(s.route)
 	if cfg.CORS != nil {
-		h = webapphttp.Middleware(*cfg.CORS, h)
+		h = webapphttp.CorsHandler(*cfg.CORS, h)
 	}
 	return s.middleware(h)
 }
