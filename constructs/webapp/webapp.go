@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	jsiiruntime "github.com/aws/jsii-runtime-go/runtime"
 
 	"github.com/gowebapp/webapp/internal/csp"
 	"github.com/gowebapp/webapp/internal/staticpaths"
@@ -425,7 +426,16 @@ func warnUnservedStaticFiles(scope constructs.Construct, dir string, patterns []
 		return
 	}
 	sort.Strings(unserved)
-	awscdk.Annotations_Of(scope).AddWarningV2(jsii.String("webapp:unservedStaticFiles"), jsii.String(
+	addWarning(scope, "webapp:unservedStaticFiles",
 		"StaticDir has files that no StaticPaths pattern serves (requests for them reach the function): "+
-			strings.Join(unserved, ", ")))
+			strings.Join(unserved, ", "))
+}
+
+// addWarning adds an acknowledgeable synth warning (Annotations.addWarningV2).
+// It calls the JavaScript method through jsii rather than the Go binding
+// because the binding gained a required third parameter in aws-cdk-go
+// v2.276.0, while the method itself takes it as optional: one call that
+// compiles against every supported aws-cdk-go version.
+func addWarning(scope constructs.IConstruct, id, message string) {
+	jsiiruntime.InvokeVoid(awscdk.Annotations_Of(scope), "addWarningV2", []any{jsii.String(id), jsii.String(message)})
 }
