@@ -69,16 +69,16 @@ func configFromContext(node constructs.Node, environ func(string) string) (SiteC
 	}
 	cfg.StageSettings = settings
 	for key, field := range map[string]*string{
-		"domainName": &cfg.DomainName, "hostedZoneId": &cfg.HostedZoneID,
-		"hostedZoneName": &cfg.HostedZoneName, "originSecretVersionId": &cfg.OriginSecretVersionID,
+		"domainName": &cfg.DomainName, "hostedZoneId": &cfg.HostedZoneId,
+		"hostedZoneName": &cfg.HostedZoneName, "originSecretVersionId": &cfg.OriginSecretVersionId,
 	} {
 		if v := get(key); v != "" {
 			*field = v
 		}
 	}
 	cfg.HostedZoneName = strings.TrimSuffix(cfg.HostedZoneName, ".")
-	if (cfg.HostedZoneID == "") != (cfg.HostedZoneName == "") {
-		return cfg, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", cfg.HostedZoneID, cfg.HostedZoneName)
+	if (cfg.HostedZoneId == "") != (cfg.HostedZoneName == "") {
+		return cfg, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", cfg.HostedZoneId, cfg.HostedZoneName)
 	}
 	return cfg, nil
 }
@@ -119,7 +119,7 @@ type SiteStack struct {
 // regions.
 func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) *SiteStack {
 	cfg, sp, wp := props.Config, props.StackProps, props.WebApp
-	certElsewhere := wp.Certificate == nil && cfg.DomainName != "" && cfg.HostedZoneID != "" &&
+	certElsewhere := wp.Certificate == nil && cfg.DomainName != "" && cfg.HostedZoneId != "" &&
 		cfg.Region != "" && cfg.Region != "us-east-1"
 	if certElsewhere {
 		sp.CrossRegionReferences = jsii.Bool(true)
@@ -183,11 +183,11 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 // importZone refers to the configured hosted zone by its id and name, without
 // a lookup (which would need credentials at synth). Nil without a zone.
 func importZone(scope constructs.Construct, cfg SiteConfig) awsroute53.IHostedZone {
-	if cfg.HostedZoneID == "" {
+	if cfg.HostedZoneId == "" {
 		return nil
 	}
 	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
-		HostedZoneId: jsii.String(cfg.HostedZoneID),
+		HostedZoneId: jsii.String(cfg.HostedZoneId),
 		ZoneName:     jsii.String(cfg.HostedZoneName),
 	})
 }

@@ -17,7 +17,7 @@ import (
 // values keep the construct's defaults.
 type StageSettings struct {
 	DomainName            string  `json:"domainName"`
-	HostedZoneID          string  `json:"hostedZoneId"`
+	HostedZoneId          string  `json:"hostedZoneId"`
 	HostedZoneName        string  `json:"hostedZoneName"`
 	MemorySize            int     `json:"memorySize"`
 	TimeoutSeconds        int     `json:"timeoutSeconds"`
@@ -27,7 +27,7 @@ type StageSettings struct {
 	ReservedConcurrency   int     `json:"reservedConcurrency"`
 	AccessLogging         bool    `json:"accessLogging"`
 	Tracing               bool    `json:"tracing"`
-	OriginSecretVersionID string  `json:"originSecretVersionId"`
+	OriginSecretVersionId string  `json:"originSecretVersionId"`
 }
 
 // stageSettings decodes stages[stage]; a stage without an entry gets the
@@ -83,6 +83,6 @@ func (s StageSettings) apply(p *webapp.Props) {
 	p.AccessLogging = p.AccessLogging || s.AccessLogging
 	p.Tracing = p.Tracing || s.Tracing
 	if p.OriginSecretVersionId == "" {
-		p.OriginSecretVersionId = s.OriginSecretVersionID
+		p.OriginSecretVersionId = s.OriginSecretVersionId
 	}
 }

@@ -80,8 +80,8 @@ type WebApp struct {
 	Certificate awscertificatemanager.ICertificate
 	// StageName is the API Gateway stage the distribution's origin path points at.
 	StageName string
-	// SiteURL is the site's https URL: the custom domain or the distribution's own.
-	SiteURL *string
+	// SiteUrl is the site's https URL: the custom domain or the distribution's own.
+	SiteUrl *string
 }
 
 // NewWebApp defines the site. Props that cannot work panic with one message
@@ -154,7 +154,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	if p.DomainName != "" {
 		siteDomain = jsii.String(p.DomainName)
 	}
-	w.SiteURL = awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *siteDomain, "/"))
+	w.SiteUrl = awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *siteDomain, "/"))
 	w.addOutputs(this)
 	suppressDeliberateFindings(this, p, w)
 	tidyStack(awscdk.Stack_Of(this))
@@ -391,7 +391,7 @@ func (w *WebApp) addOutputs(scope constructs.Construct) {
 		id, description string
 		value           *string
 	}{
-		{"SiteUrl", "The site's address", w.SiteURL},
+		{"SiteUrl", "The site's address", w.SiteUrl},
 		{"DistributionId", "CloudFront distribution id, for invalidations", w.Distribution.DistributionId()},
 		{"ApiUrl", "API Gateway stage URL: answers 403 without CloudFront's origin key unless AllowDirectApiAccess", w.Api.Url()},
 		{"StaticBucketName", "Bucket that holds the static files", w.StaticBucket.BucketName()},

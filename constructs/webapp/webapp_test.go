@@ -510,7 +510,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 		for _, w := range config(t, name).sites {
 			for field, v := range map[string]any{
 				"Function": w.Function, "Api": w.Api, "StaticBucket": w.StaticBucket,
-				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteURL": w.SiteURL,
+				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 			} {
 				if v == nil {
 					t.Errorf("%s: %s is nil", name, field)
