@@ -93,7 +93,7 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapig
 		EndpointConfiguration: &awsapigateway.EndpointConfiguration{
 			Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		},
-		BinaryMediaTypes: jsii.Strings(BinaryMediaTypes...),
+		BinaryMediaTypes: jsii.Strings(binaryMediaTypes()...),
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(p.Stage),
 			ThrottlingRateLimit:  jsii.Number(p.ApiThrottleRateLimit),

@@ -40,12 +40,13 @@ import (
 //go:embed viewer_request.js
 var viewerRequestCode string
 
-// BinaryMediaTypes make API Gateway pass every request body to the function
+// binaryMediaTypes make API Gateway pass every request body to the function
 // base64-encoded (so multipart uploads arrive byte for byte) and decode every
 // response the function marks as base64 (so images and downloads are served
 // as bytes). multipart/form-data is named although */* covers it, so that the
-// intent survives anyone narrowing the list.
-var BinaryMediaTypes = []string{"multipart/form-data", "*/*"}
+// intent survives anyone narrowing the list. A function, not a variable: no
+// importer can change what every WebApp in the process deploys.
+func binaryMediaTypes() []string { return []string{"multipart/form-data", "*/*"} }
 
 // WebApp is a deployed web site. Its fields are the resources it created, so a
 // stack can extend them: grant a table to Function, add a behaviour to
