@@ -1,15 +1,18 @@
 // Package lambdabuild builds a Go main package into the `bootstrap` executable
 // that the Lambda `provided.al2023` runtime starts, with the Go toolchain
-// alone (no Docker), reproducibly: the same source and Go version give the
-// same bytes on any machine, so the asset hash changes only when the code does.
+// alone (no Docker), reproducibly: the same source, options and Go version
+// give the same bytes on any machine, so the asset hash changes only when the
+// program does.
 package lambdabuild
 
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -21,15 +24,71 @@ type Target struct {
 // Lambda is the platform the function runs on.
 var Lambda = Target{GOOS: "linux", GOARCH: "arm64"}
 
-// Flags are the build flags, in order. Each one matters:
+// Flags are the build flags without Options, in order. Each one matters:
 //   - lambda.norpc drops aws-lambda-go's RPC mode, which provided.al2023 never uses;
 //   - -trimpath and -buildvcs=false keep the build directory and the commit id
 //     out of the binary, so it is the same on every machine and commit;
 //   - -s -w drop the symbol table and DWARF, a third of the size.
 var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
 
+// Options add to the default build; the zero value adds nothing.
+type Options struct {
+	// Flags are more go build flags, after the defaults.
+	Flags []string
+	// Tags are build tags, after lambda.norpc.
+	Tags []string
+	// LdflagsX are -X name=value link flags, after -s -w, in key order.
+	LdflagsX map[string]string
+	// Env is set in the build's environment, over the process's (GOFLAGS
+	// included). GOOS, GOARCH and CGO_ENABLED are the target's.
+	Env map[string]string
+}
+
+// Args returns the go build flags for opts: Flags with the options' tags
+// and -X flags joined in, then the options' own flags.
+func (o Options) Args() ([]string, error) {
+	for _, f := range o.Flags {
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch name {
+		case "tags", "ldflags", "o":
+			return nil, fmt.Errorf("lambdabuild: flag %q: use Options.Tags or Options.LdflagsX; the output is set by Build", f)
+		}
+	}
+	tags := strings.Join(append([]string{"lambda.norpc"}, o.Tags...), ",")
+	ldflags := "-s -w"
+	for _, name := range slices.Sorted(maps.Keys(o.LdflagsX)) {
+		x, err := quoteField(name + "=" + o.LdflagsX[name])
+		if err != nil {
+			return nil, fmt.Errorf("lambdabuild: -X %s: %v", name, err)
+		}
+		ldflags += " -X " + x
+	}
+	args := []string{"-tags", tags, "-trimpath", "-buildvcs=false", "-ldflags", ldflags}
+	return append(args, o.Flags...), nil
+}
+
+// quoteField quotes s the way go build splits -ldflags (cmd/internal/quoted):
+// a field with spaces is wrapped in quotes of a kind it does not contain.
+func quoteField(s string) (string, error) {
+	if !strings.ContainsAny(s, " \t\r\n'\"") {
+		return s, nil
+	}
+	for _, q := range []string{"'", `"`} {
+		if !strings.Contains(s, q) {
+			return q + s + q, nil
+		}
+	}
+	return "", fmt.Errorf("a value with spaces cannot hold both ' and \"")
+}
+
 // Build compiles the main package in pkgDir for target into outFile.
 func Build(pkgDir, outFile string, target Target) error {
+	return BuildWith(pkgDir, outFile, target, Options{})
+}
+
+// BuildWith compiles the main package in pkgDir for target into outFile,
+// with opts added to the default build.
+func BuildWith(pkgDir, outFile string, target Target, opts Options) error {
 	abs, err := filepath.Abs(pkgDir)
 	if err != nil {
 		return err
@@ -37,11 +96,19 @@ func Build(pkgDir, outFile string, target Target) error {
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return fmt.Errorf("lambdabuild: %s is not a directory", pkgDir)
 	}
-	args := append([]string{"build"}, Flags...)
+	flags, err := opts.Args()
+	if err != nil {
+		return err
+	}
+	env, err := opts.environ(os.Environ(), target)
+	if err != nil {
+		return err
+	}
+	args := append([]string{"build"}, flags...)
 	args = append(args, "-o", outFile, ".")
 	cmd := exec.Command("go", args...)
 	cmd.Dir = abs
-	cmd.Env = Env(os.Environ(), target)
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stdout = &stderr
 	cmd.Stderr = &stderr
@@ -65,4 +132,18 @@ func Env(environ []string, target Target) []string {
 		env = append(env, kv)
 	}
 	return append(env, "GOOS="+target.GOOS, "GOARCH="+target.GOARCH, "CGO_ENABLED=0", "GOFLAGS=")
+}
+
+// environ is Env with the options' variables set over it, in key order.
+func (o Options) environ(environ []string, target Target) ([]string, error) {
+	env := Env(environ, target)
+	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
+		switch k {
+		case "GOOS", "GOARCH", "CGO_ENABLED":
+			return nil, fmt.Errorf("lambdabuild: %s is the target's (%s/%s, no cgo) and cannot be set", k, target.GOOS, target.GOARCH)
+		}
+		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })
+		env = append(env, k+"="+o.Env[k])
+	}
+	return env, nil
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"debug/elf"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -89,5 +92,91 @@ func TestEnvOverridesUserSettings(t *testing.T) {
 	}
 	if strings.Contains(joined, "windows") || strings.Contains(joined, "buildvcs=true") {
 		t.Errorf("env keeps the user's GOOS or GOFLAGS: %v", env)
+	}
+}
+
+func TestOptionsAddToTheDefaultFlags(t *testing.T) {
+	got, err := Options{}.Args()
+	if err != nil || !slices.Equal(got, Flags) {
+		t.Fatalf("Options{}.Args() = %q, %v; want the defaults %q", got, err, Flags)
+	}
+	got, err = Options{
+		Flags:    []string{"-mod=mod"},
+		Tags:     []string{"prod", "json1"},
+		LdflagsX: map[string]string{"main.version": "1.2.3", "example.com/m/build.commit": "abc"},
+	}.Args()
+	want := []string{"-tags", "lambda.norpc,prod,json1", "-trimpath", "-buildvcs=false",
+		"-ldflags", "-s -w -X example.com/m/build.commit=abc -X main.version=1.2.3", "-mod=mod"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("Args() = %q, %v\nwant %q", got, err, want)
+	}
+}
+
+func TestOptionsRefuseFlagsThatWouldReplaceTheDefaults(t *testing.T) {
+	for _, flag := range []string{"-tags=x", "-ldflags", "--ldflags=-w", "-o"} {
+		if _, err := (Options{Flags: []string{flag}}).Args(); err == nil || !strings.Contains(err.Error(), "use Options.Tags or Options.LdflagsX") {
+			t.Errorf("flag %q: err = %v, want a refusal naming Tags and LdflagsX", flag, err)
+		}
+	}
+}
+
+const versionMain = `package main
+
+var version = "unset"
+
+func main() { println(version, mode) }
+`
+
+const prodTag = `//go:build prod
+
+package main
+
+const mode = "prod"
+`
+
+const devTag = `//go:build !prod
+
+package main
+
+const mode = "dev"
+`
+
+// TestBuildWithOptionsReachesTheBinary builds for this machine, runs the
+// program and reads what the tags and -X flags made of it.
+func TestBuildWithOptionsReachesTheBinary(t *testing.T) {
+	src := writeModule(t)
+	for name, body := range map[string]string{"main.go": versionMain, "prod.go": prodTag, "dev.go": devTag} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host := Target{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	opts := Options{Tags: []string{"prod"}, LdflagsX: map[string]string{"main.version": "1.4.2 (with spaces)"}, Env: map[string]string{"GOFLAGS": "-mod=mod"}}
+	if err := BuildWith(src, bin, host, opts); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin).CombinedOutput()
+	if got, want := strings.TrimSpace(string(out)), "1.4.2 (with spaces) prod"; err != nil || got != want {
+		t.Errorf("program printed %q (%v), want %q", got, err, want)
+	}
+}
+
+func TestOptionsEnvironmentOverridesButNotTheTarget(t *testing.T) {
+	env, err := Options{Env: map[string]string{"GOFLAGS": "-mod=vendor", "GOPRIVATE": "example.com/*"}}.environ([]string{"GOFLAGS=-buildvcs=true", "HOME=/h"}, Lambda)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(env, "\n")
+	for _, want := range []string{"GOFLAGS=-mod=vendor", "GOPRIVATE=example.com/*", "GOOS=linux", "HOME=/h"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("env lacks %q: %v", want, env)
+		}
+	}
+	if strings.Count(joined, "GOFLAGS=") != 1 {
+		t.Errorf("env has GOFLAGS more than once: %v", env)
+	}
+	if _, err := (Options{Env: map[string]string{"GOARCH": "amd64"}}).environ(nil, Lambda); err == nil {
+		t.Error("GOARCH in Env was accepted; want an error: the target decides it")
 	}
 }

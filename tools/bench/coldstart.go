@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gowebapp/webapp/tools/internal/runtimeapi"
+	"github.com/gowebapp/webapp/tools/runtimeapi"
 )
 
 // Start is one cold start of a bootstrap under the Runtime API emulator.

@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gowebapp/webapp/tools/internal/runtimeapi"
+	"github.com/gowebapp/webapp/tools/runtimeapi"
 )
 
 // initTimeout is Lambda's limit on a function's init phase.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gowebapp/webapp/internal/lambdabuild"
-	"github.com/gowebapp/webapp/tools/internal/runtimeapi"
+	"github.com/gowebapp/webapp/tools/runtimeapi"
 )
 
 var echo struct {

@@ -15,6 +15,11 @@
 // payloads and responses at 6 MB. Unlike Lambda, it does not kill a runtime
 // whose invocation outlives its deadline: Invoke returns the context's error
 // and the runtime finishes in its own time.
+//
+// It is a test helper, outside internal/ so that other modules can use it
+// too: examples/reuse, a module of its own like an adopter's, runs the
+// bootstrap its synth built under it. It is tooling, not part of the
+// construct or of the runtime package webapphttp; a function never imports it.
 package runtimeapi
 
 import (
