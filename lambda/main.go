@@ -1,5 +1,6 @@
-// Command lambda is the web app's function: the site handler behind the API
-// Gateway adapter. Configuration comes from the environment:
+// Command lambda is the web app's function: the site handler started with
+// webapphttp.Start, which applies the CORS_CONFIG the construct passes and
+// serves API Gateway's events. Configuration comes from the environment:
 //
 //	TABLE_NAME  the DynamoDB table of todos (required)
 //	LOG_LEVEL   debug, info (default), warn or error
@@ -10,7 +11,8 @@
 //	            authorizer identified the caller (unset: the API is open)
 //
 // An invalid CORS_CONFIG or TODO_API_REQUIRE_CALLER stops the function at
-// init with a log line that says why.
+// init with a JSON log line that says why (the logger is slog's default, so
+// webapphttp.Start's line is JSON too).
 //
 // Init makes no network call: the AWS configuration is read from the
 // environment and credentials are fetched on the first request.
@@ -22,7 +24,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gowebapp/webapp/internal/app/site"
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/webapphttp"
@@ -31,6 +32,7 @@ import (
 func main() {
 	level, badLevel := logLevel(os.Getenv("LOG_LEVEL"))
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(logger)
 	if badLevel {
 		logger.Warn("LOG_LEVEL is not debug, info, warn or error: logging at info", "LOG_LEVEL", os.Getenv("LOG_LEVEL"))
 	}
@@ -47,7 +49,7 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Store = siteStore(store) // not store itself: see storeFuncs
-	lambda.Start(webapphttp.Handler(site.New(cfg)))
+	webapphttp.Start(site.New(cfg))
 }
 
 // logLevel parses LOG_LEVEL: info when empty, and when invalid (then bad).

@@ -6,6 +6,10 @@
 // Every URL the app writes — links, form actions, asset URLs, redirects —
 // goes through webapphttp.URL, so it works behind CloudFront (at the root) and
 // directly on the execute-api domain (under "/<stage>") alike.
+//
+// CORS is not the site's: webapphttp.Start (in Lambda) and webapphttp.Wrap
+// (locally) apply the CORS_CONFIG the construct passes around the handler,
+// as for any function built for WebApp.
 package site
 
 import (
@@ -48,10 +52,6 @@ type Config struct {
 	MaxBodyBytes int64
 	// Now is the clock that stamps new todos. Default: time.Now.
 	Now func() time.Time
-	// CORS lets the pages of other origins call the site from scripts; it
-	// must be valid (webapphttp.CorsConfig.Validate). Default: no CORS headers, so
-	// browsers let only the site's own pages read its responses.
-	CORS *webapphttp.CorsConfig
 	// TodoAPIRequireCaller limits the Todo API (every route under /todos) to
 	// callers that API Gateway's authorizer identified (webapphttp.CallerOf):
 	// any other request gets 401 UnauthorizedError. The HTML pages stay open.
@@ -63,23 +63,20 @@ type Config struct {
 // Config.TodoAPIRequireCaller.
 const EnvTodoAPIRequireCaller = "TODO_API_REQUIRE_CALLER"
 
-// ReadEnv sets the access rules the WebApp construct passes in the
-// environment: CORS from CORS_CONFIG (see webapphttp.CorsConfigFromEnv) and
+// ReadEnv sets the site's own access rule from the environment:
 // TodoAPIRequireCaller from TODO_API_REQUIRE_CALLER (true, false, 1 or 0;
 // unset: false). An invalid value is an error, for the program to refuse to
-// start rather than serve without the rules it was deployed with.
+// start rather than serve without the rules it was deployed with. CORS_CONFIG
+// is webapphttp.Wrap's, not read here.
 func (c *Config) ReadEnv(getenv func(string) string) error {
-	corsConfig, err := webapphttp.CorsConfigFromEnv(getenv)
-	if err != nil {
-		return err
-	}
 	requireCaller := false
 	if v := getenv(EnvTodoAPIRequireCaller); v != "" {
+		var err error
 		if requireCaller, err = strconv.ParseBool(v); err != nil {
 			return fmt.Errorf("site: %s %q is not true, false, 1 or 0", EnvTodoAPIRequireCaller, v)
 		}
 	}
-	c.CORS, c.TodoAPIRequireCaller = corsConfig, requireCaller
+	c.TodoAPIRequireCaller = requireCaller
 	return nil
 }
 
@@ -135,13 +132,7 @@ func New(cfg Config) http.Handler {
 	s.api("PUT /todos/{id}", s.signedIn(s.updateTodo))
 	s.api("DELETE /todos/{id}", s.signedIn(s.deleteTodo))
 
-	// CORS inside the middleware: preflights get a request id and a log line
-	// too, and never reach the routes.
-	var h http.Handler = http.HandlerFunc(s.route)
-	if cfg.CORS != nil {
-		h = webapphttp.CorsHandler(*cfg.CORS, h)
-	}
-	return s.middleware(h)
+	return s.middleware(http.HandlerFunc(s.route))
 }
 
 // handlerFunc is a handler that returns its error for fail to render.

@@ -7,7 +7,8 @@
 //	PORT=9000 DEBUG=1 make dev
 //	CORS_CONFIG='{"allowOrigins":["http://localhost:5173"]}' make dev
 //
-// CORS_CONFIG and TODO_API_REQUIRE_CALLER are read as in Lambda. No
+// CORS_CONFIG and TODO_API_REQUIRE_CALLER are read as in Lambda (CORS
+// applied around the site by webapphttp.Wrap, as webapphttp.Start does). No
 // authorizer runs here, so with TODO_API_REQUIRE_CALLER=1 every /todos
 // request gets 401.
 //
@@ -38,6 +39,7 @@ import (
 	"github.com/gowebapp/webapp/internal/staticpaths"
 	"github.com/gowebapp/webapp/tools/dynalitetest"
 	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/webapphttp"
 )
 
 func main() {
@@ -79,7 +81,10 @@ func run(logger *slog.Logger) error {
 	}
 
 	cfg.Store = store
-	app := site.New(cfg)
+	app, err := webapphttp.Wrap(site.New(cfg), os.Getenv)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           newHandler(staticpaths.Default(), os.DirFS(filepath.Join(root, "static")), app),
 		ReadHeaderTimeout: 10 * time.Second,
