@@ -1,6 +1,8 @@
 package webapp
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -8,18 +10,77 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
+
+// nagMetadataKey is the resource metadata that cdk-nag reads its
+// suppressions from: {"cdk_nag": {"rules_to_suppress": [{"id", "reason"}]}}.
+// Writing it directly, as cdk-nag's NagSuppressions.addResourceSuppressions
+// does, keeps cdk-nag out of the construct's dependencies: an importer that
+// does not run cdk-nag does not link it, and one that does sees the same
+// suppressions.
+const nagMetadataKey = "cdk_nag"
 
 // suppress records, on the construct it concerns, that a cdk-nag finding is
 // deliberate and why, so that a security review reads the reason next to the
-// resource in the template.
+// resource in the template. Like NagSuppressions.addResourceSuppressions it
+// writes to c's default child (or c itself) when that is a CfnResource, or,
+// with applyToChildren, to every CfnResource below c; it keeps the entries
+// already there and adds each rule once.
 func suppress(c constructs.IConstruct, applyToChildren bool, findings ...[2]string) {
-	var list []*cdknag.NagPackSuppression
+	var rules []map[string]any
 	for _, f := range findings {
-		list = append(list, &cdknag.NagPackSuppression{Id: jsii.String(f[0]), Reason: jsii.String(f[1])})
+		rules = append(rules, nagRule(f[0], f[1]))
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &list, jsii.Bool(applyToChildren))
+	targets := []constructs.IConstruct{c}
+	if applyToChildren {
+		targets = *c.Node().FindAll(constructs.ConstructOrder_PREORDER)
+	}
+	for _, child := range targets {
+		l1 := child
+		if d := child.Node().DefaultChild(); d != nil {
+			l1 = d
+		}
+		if res, ok := l1.(awscdk.CfnResource); ok {
+			res.AddMetadata(jsii.String(nagMetadataKey), mergeNagRules(res.GetMetadata(jsii.String(nagMetadataKey)), rules))
+		}
+	}
+}
+
+// nagRule is one suppression in cdk-nag's template format. A reason with a
+// character beyond Latin-1 is stored base64-encoded and flagged, as cdk-nag
+// does, since it decodes such reasons before reporting them.
+func nagRule(id, reason string) map[string]any {
+	for _, r := range reason {
+		if r > 255 {
+			return map[string]any{"id": id, "reason": base64.StdEncoding.EncodeToString([]byte(reason)), "is_reason_encoded": true}
+		}
+	}
+	return map[string]any{"id": id, "reason": reason}
+}
+
+// mergeNagRules returns the cdk_nag metadata with existing's rules followed
+// by the new ones, each distinct rule once (cdk-nag's addRulesToMetadata).
+func mergeNagRules(existing any, rules []map[string]any) map[string]any {
+	var all []any
+	if m, ok := existing.(map[string]any); ok {
+		if list, ok := m["rules_to_suppress"].([]any); ok {
+			all = append(all, list...)
+		}
+	}
+	for _, r := range rules {
+		all = append(all, r)
+	}
+	seen := map[string]bool{}
+	merged := []any{}
+	for _, r := range all {
+		key, _ := json.Marshal(r) // sorted keys: the same rule gives the same key
+		if seen[string(key)] {
+			continue
+		}
+		seen[string(key)] = true
+		merged = append(merged, r)
+	}
+	return map[string]any{"rules_to_suppress": merged}
 }
 
 // suppressDeliberateFindings lists the AwsSolutions findings that the design

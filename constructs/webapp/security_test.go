@@ -1,13 +1,20 @@
 package webapp
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gowebapp/webapp/tools/cdktest"
 )
@@ -246,5 +253,54 @@ func TestRedundantRoleDependsOnIsGone(t *testing.T) {
 		if len(getAtt.GetAtt) > 0 && strings.Contains(string(deps), `"`+getAtt.GetAtt[0]+`"`) {
 			t.Errorf("function %s still DependsOn its role %s (W3005)", id, getAtt.GetAtt[0])
 		}
+	}
+}
+
+// TestConstructDoesNotLinkCdkNag holds the library boundary: the suppressions
+// are metadata that cdk-nag reads, so an importer that does not run cdk-nag
+// does not depend on it.
+func TestConstructDoesNotLinkCdkNag(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "cdk-nag") {
+			t.Errorf("the construct package depends on %s; write suppressions as cdk_nag metadata instead", pkg)
+		}
+	}
+}
+
+// TestSuppressionsMergeAsCdkNagDoes checks the metadata that replaces
+// NagSuppressions.addResourceSuppressions: existing entries stay, a rule is
+// added once, applyToChildren reaches every CfnResource below, and a reason
+// beyond Latin-1 is encoded the way cdk-nag decodes it.
+func TestSuppressionsMergeAsCdkNagDoes(t *testing.T) {
+	stack := awscdk.NewStack(cdktest.NewApp(t, nil), jsii.String("Test"), nil)
+	parent := constructs.NewConstruct(stack, jsii.String("Parent"))
+	topic := awssns.NewTopic(parent, jsii.String("Topic"), nil)
+	queue := awssqs.NewQueue(parent, jsii.String("Queue"), nil)
+	suppress(topic, false, [2]string{"AwsSolutions-SNS2", "first reason, long enough"})
+	suppress(topic, false, [2]string{"AwsSolutions-SNS2", "first reason, long enough"}, [2]string{"AwsSolutions-SNS3", "second reason, long enough"})
+	suppress(parent, true, [2]string{"AwsSolutions-SQS3", "a reason — with a dash"})
+
+	rules := func(c constructs.IConstruct) []any {
+		res := c.Node().DefaultChild().(awscdk.CfnResource)
+		m, _ := res.GetMetadata(jsii.String("cdk_nag")).(map[string]any)
+		list, _ := m["rules_to_suppress"].([]any)
+		return list
+	}
+	got, _ := json.Marshal(rules(topic))
+	encoded := base64.StdEncoding.EncodeToString([]byte("a reason — with a dash"))
+	want := `[{"id":"AwsSolutions-SNS2","reason":"first reason, long enough"},{"id":"AwsSolutions-SNS3","reason":"second reason, long enough"},{"id":"AwsSolutions-SQS3","is_reason_encoded":true,"reason":"` + encoded + `"}]`
+	if string(got) != want {
+		t.Errorf("topic's cdk_nag rules = %s, want %s", got, want)
+	}
+	if got, _ := json.Marshal(rules(queue)); !strings.Contains(string(got), `"AwsSolutions-SQS3"`) || len(rules(queue)) != 1 {
+		t.Errorf("applyToChildren: queue's rules = %s, want the one SQS3 rule", got)
 	}
 }
