@@ -1,30 +1,3 @@
-// Package apigw adapts an http.Handler to API Gateway REST API (v1) proxy
-// events, so the site's handlers run unchanged in Lambda, locally and under
-// httptest.
-//
-// It is written here rather than taken from a library: the adapter is two
-// small functions, while awslabs/aws-lambda-go-api-proxy is one module that
-// requires every router it has an adapter for, and gets the edge cases wrong
-// in long-open issues (only one of several Set-Cookie headers reaches the
-// client, #204; custom domains and stage prefixes, #82).
-//
-// What the adapter derives from the event, and how:
-//   - r.URL and r.RequestURI come from event.path (the app's path, without the
-//     stage; REST APIs deliver it still percent-encoded) and the multi-value
-//     query string; r.Header from the multi-value headers.
-//   - r.Host is the viewer's host: X-Forwarded-Host when CloudFront's
-//     viewer-request function set it ("via CloudFront"), the Host header (the
-//     execute-api domain) otherwise ("direct").
-//   - r.RemoteAddr is the client's address as "ip:0", so net.SplitHostPort works.
-//   - r.TLS is non-nil and X-Forwarded-Proto is "https", always: execute-api
-//     only speaks HTTPS and the distribution redirects HTTP to HTTPS, so the
-//     viewer's connection was TLS whichever way the request came.
-//   - The request id, stage, URL prefix and authorizer context go into the
-//     context through package reqinfo, never into headers a client could send.
-//
-// The API must list "*/*" in its binaryMediaTypes, so that API Gateway passes
-// form and multipart bodies base64-encoded and decodes the binary responses
-// this package base64-encodes.
 package webapphttp
 
 import (
@@ -55,7 +28,7 @@ type BadRequestError struct {
 	Message string
 }
 
-func (e *BadRequestError) Error() string { return "apigw: " + e.Message }
+func (e *BadRequestError) Error() string { return "webapphttp: " + e.Message }
 
 // Handler adapts h to a Lambda handler for API Gateway REST API (v1) proxy events.
 //
@@ -81,7 +54,7 @@ func serve(h http.Handler, r *http.Request) (resp events.APIGatewayProxyResponse
 			if p != http.ErrAbortHandler {
 				buf := make([]byte, 64<<10)
 				buf = buf[:runtime.Stack(buf, false)]
-				log.Printf("apigw: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, buf)
+				log.Printf("webapphttp: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, buf)
 			}
 			resp = errorResponse(http.StatusInternalServerError, "InternalServerError", "An internal server error occurred.")
 		}
@@ -510,8 +483,9 @@ func (w *ResponseWriter) WriteString(s string) (int, error) {
 
 // Response returns what the handler wrote as an API Gateway response. All
 // headers go into MultiValueHeaders, so repeated ones (Set-Cookie) survive.
-// The body is sent as is when it is UTF-8 text (see IsText), base64-encoded
-// otherwise.
+// The body is sent as is when it is valid UTF-8 of a text media type
+// (text/*, JSON, XML, JavaScript, SVG, url-encoded forms, any +json or +xml;
+// charset ignored) without a Content-Encoding, base64-encoded otherwise.
 func (w *ResponseWriter) Response() events.APIGatewayProxyResponse {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
@@ -528,7 +502,7 @@ func (w *ResponseWriter) Response() events.APIGatewayProxyResponse {
 	if len(body) == 0 {
 		return resp
 	}
-	if (ce == "" || strings.EqualFold(ce, "identity")) && IsText(first(h["Content-Type"])) && utf8.ValidString(body) {
+	if (ce == "" || strings.EqualFold(ce, "identity")) && isText(first(h["Content-Type"])) && utf8.ValidString(body) {
 		resp.Body = body
 	} else {
 		resp.Body = base64.StdEncoding.EncodeToString([]byte(body))
@@ -537,11 +511,11 @@ func (w *ResponseWriter) Response() events.APIGatewayProxyResponse {
 	return resp
 }
 
-// IsText reports whether a body of the media type contentType is text, to
+// isText reports whether a body of the media type contentType is text, to
 // be sent as is rather than base64-encoded: text/*, JSON, XML, JavaScript,
 // SVG and url-encoded forms. Parameters (charset) are ignored; the
 // ResponseWriter still base64-encodes text that is not valid UTF-8.
-func IsText(contentType string) bool {
+func isText(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	switch {

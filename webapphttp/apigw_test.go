@@ -180,7 +180,7 @@ func TestHandlerRequest(t *testing.T) {
 					t.Errorf("body = %q, want %q", body, tt.body)
 				}
 				if got := InfoFrom(r.Context()); !reflect.DeepEqual(got, tt.info) {
-					t.Errorf("reqinfo = %+v, want %+v", got, tt.info)
+					t.Errorf("Info = %+v, want %+v", got, tt.info)
 				}
 				if len(tt.form) > 0 {
 					if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
@@ -246,7 +246,7 @@ func TestHandlerKeepsLambdaContext(t *testing.T) {
 			t.Errorf("lambdacontext = %+v, %v; want AwsRequestID lambda-request-1", lc, ok)
 		}
 		if got := InfoFrom(r.Context()).Stage; got != "prod" {
-			t.Errorf("reqinfo Stage = %q, want prod", got)
+			t.Errorf("Info.Stage = %q, want prod", got)
 		}
 	})
 	if _, err := Handler(h)(ctx, loadEvent(t, "healthz.json")); err != nil {
@@ -439,8 +439,8 @@ func TestIsText(t *testing.T) {
 		"font/woff2":                        false,
 		"":                                  false,
 	} {
-		if got := IsText(ct); got != want {
-			t.Errorf("IsText(%q) = %v, want %v", ct, got, want)
+		if got := isText(ct); got != want {
+			t.Errorf("isText(%q) = %v, want %v", ct, got, want)
 		}
 	}
 }

@@ -1,28 +1,3 @@
-// Package cors lets the pages of other origins call the site from scripts,
-// as Chalice's CORSConfig does: it answers preflight requests and adds the
-// Access-Control-* headers to the actual ones.
-//
-// It is done in the app rather than by API Gateway, for three reasons:
-//   - one implementation behaves the same in Lambda, in the local server and
-//     under httptest, so the tests of the site are the tests of what deploys;
-//   - API Gateway's own CORS (a mock integration for OPTIONS plus gateway
-//     responses) answers with fixed headers, so it cannot echo the one of
-//     several allowed origins that asked, with Vary: Origin;
-//   - behind CloudFront nothing is lost: the app's behaviour allows OPTIONS,
-//     forwards Origin and the Access-Control-Request-* headers (origin request
-//     policy AllViewerExceptHostHeader) and caches nothing (CachingDisabled),
-//     so the app sees every preflight.
-//
-// A preflight from an origin that is not allowed gets 403 without CORS
-// headers. A 204 would block the browser just as well (it is the missing
-// Access-Control-Allow-Origin that stops it), but 403 says what happened in
-// the browser's network panel, in curl and in the request log, where a 204
-// would look like success. Either way the request never reaches the app's
-// handlers.
-//
-// The configuration travels to the function as JSON in the environment
-// variable CORS_CONFIG (see CorsConfigFromEnv); the construct checks it with Validate at
-// synth, so a wrong value fails there rather than in the browser.
 package webapphttp
 
 import (

@@ -1,13 +1,3 @@
-// Package reqinfo carries what the edge knows about a request — its id, the
-// stage, the path prefix the viewer sees and the caller's identity — from the
-// Lambda event adapter to the handlers, through the request's context.
-//
-// It lives in the context rather than in headers so that a handler cannot
-// confuse it with what the client sent: the adapter derives it from the API
-// Gateway event (BasePath from whether CloudFront's X-Forwarded-Host is there,
-// which only CloudFront can set unless direct access is open: see
-// docs/security.md), the local server sets what CloudFront would, and a
-// handler under httptest sees the zero value, which means "served at the root".
 package webapphttp
 
 import (
@@ -50,7 +40,8 @@ func InfoFrom(ctx context.Context) Info {
 
 // URL returns the path the viewer must use to reach the app's path p (which
 // starts with '/'), so that links and redirects work at the root and under a
-// stage alike.
+// stage alike: p itself behind CloudFront, locally and under httptest,
+// Info.BasePath+p ("/prod"+p) on the execute-api domain.
 func URL(r *http.Request, p string) string {
 	return InfoFrom(r.Context()).BasePath + p
 }
