@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -89,7 +90,7 @@ func startBrowser() {
 		chromedp.WindowSize(1280, 900),
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
-	if err := chromedp.Run(ctx); err != nil { // starts the browser
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		cancel()
 		cancelAlloc()
 		browser.skip = fmt.Sprintf("Chromium (%s) does not start: %v", path, err)
@@ -118,10 +119,14 @@ type watcher struct {
 	expected []string // URLs allowed to answer with an error
 }
 
-func watch(ctx context.Context) *watcher {
+// watch starts recording the problems of the tab. Its func runs in the loop
+// that reads the tab's messages (chromedp.Listen), so it sees every event
+// before the command that follows the event returns.
+func watch(t *testing.T, ctx context.Context) *watcher {
+	t.Helper()
 	w := &watcher{}
 	requests := map[network.RequestID]string{}
-	chromedp.ListenTarget(ctx, func(ev any) {
+	err := chromedp.Listen(ctx, func(ev any) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		switch ev := ev.(type) {
@@ -137,17 +142,20 @@ func watch(ctx context.Context) *watcher {
 				w.problems = append(w.problems, fmt.Sprintf("%s answered %d", ev.Response.URL, ev.Response.Status))
 			}
 		case *cdpruntime.EventExceptionThrown:
-			w.problems = append(w.problems, "uncaught exception: "+ev.ExceptionDetails.Error())
+			w.problems = append(w.problems, "uncaught exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
 		case *cdpruntime.EventConsoleAPICalled:
-			if ev.Type == cdpruntime.APITypeError || ev.Type == cdpruntime.APITypeWarning {
+			if ev.Type == cdpruntime.ConsoleAPICalledTypeError || ev.Type == cdpruntime.ConsoleAPICalledTypeWarning {
 				w.problems = append(w.problems, fmt.Sprintf("console.%s: %s", ev.Type, args(ev.Args)))
 			}
 		case *cdplog.EventEntryAdded:
-			if ev.Entry.Level == cdplog.LevelError && !slices.Contains(w.expected, ev.Entry.URL) {
+			if ev.Entry.Level == cdplog.EntryLevelError && !slices.Contains(w.expected, ev.Entry.URL) {
 				w.problems = append(w.problems, fmt.Sprintf("console error (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 			}
 		}
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return w
 }
 
@@ -187,15 +195,17 @@ func (w *watcher) requested(url string) bool {
 func watchedTab(t *testing.T) (context.Context, *watcher) {
 	t.Helper()
 	ctx := browserContext(t)
-	w := watch(ctx)
-	err := chromedp.Run(ctx,
-		network.Enable(),
-		cdplog.Enable(),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			_, err := page.AddScriptToEvaluateOnNewDocument(cspListener).Do(ctx)
+	w := watch(t, ctx)
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tab, network.Enable, network.EnableParams{}); err != nil {
 			return err
-		}),
-	)
+		}
+		if _, err := cdp.Call(ctx, tab, cdplog.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener})
+		return err
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +221,8 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 func checkCSP(t *testing.T, ctx context.Context, when string) {
 	t.Helper()
-	var violations []string
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__cspViolations || []`, &violations)); err != nil {
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations || []`))
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range violations {
@@ -232,8 +242,8 @@ func artifactsDir(t *testing.T) string {
 
 func screenshot(t *testing.T, ctx context.Context, name string) []byte {
 	t.Helper()
-	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(artifactsDir(t), name)
@@ -260,16 +270,16 @@ func TestBrowser(t *testing.T) {
 		if resp.Status != 200 {
 			t.Fatalf("GET / = %d", resp.Status)
 		}
-		var style struct {
+		type bodyStyle struct {
 			Margin, Background, Font string
 			LogoWidth                float64
 		}
-		err = chromedp.Run(ctx, chromedp.Evaluate(`(() => {
+		style, err := chromedp.Run(ctx, chromedp.Evaluate[bodyStyle](`(() => {
 			const s = getComputedStyle(document.body);
 			const logo = document.querySelector('.brand img');
 			return {Margin: s.margin, Background: s.backgroundColor, Font: s.fontFamily,
 			        LogoWidth: logo && logo.complete ? logo.naturalWidth : 0};
-		})()`, &style))
+		})()`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,8 +300,8 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("add a todo through the form", func(t *testing.T) {
 		addTodo(t, ctx, "Buy milk", "2", "")
-		var actionsShown bool
-		if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll('[data-actions]')].some(e => !e.hidden)`, &actionsShown)); err != nil {
+		actionsShown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll('[data-actions]')].some(e => !e.hidden)`))
+		if err != nil {
 			t.Fatal(err)
 		}
 		if !actionsShown {
@@ -305,18 +315,17 @@ func TestBrowser(t *testing.T) {
 		addTodo(t, ctx, "牛乳を買う", "1", "駅前のスーパーで")
 		addTodo(t, ctx, "Write the report", "3", "")
 		resp, err := chromedp.RunResponse(ctx,
-			chromedp.SendKeys(`#q`, "牛乳", chromedp.ByQuery),
-			chromedp.Submit(`#q`, chromedp.ByQuery),
+			chromedp.SendKeys(chromedp.CSS(`#q`), "牛乳"),
+			chromedp.Submit(chromedp.CSS(`#q`)),
 		)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var heading string
-		var titles []string
-		err = chromedp.Run(ctx,
-			chromedp.Text(`main h1`, &heading, chromedp.ByQuery),
-			chromedp.Evaluate(`[...document.querySelectorAll('.todo-title')].map(e => e.textContent)`, &titles),
-		)
+		heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main h1`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		titles, err := chromedp.Run(ctx, todoTitles)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -350,11 +359,11 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var status, title string
-		err = chromedp.Run(ctx,
-			chromedp.Text(`.error .status`, &status, chromedp.ByQuery),
-			chromedp.Title(&title),
-		)
+		status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.error .status`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		title, err := chromedp.Run(ctx, chromedp.Title())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -366,6 +375,9 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
+// todoTitles reads the titles of the todos on the page.
+var todoTitles = chromedp.Evaluate[[]string](`[...document.querySelectorAll('.todo-title')].map(e => e.textContent)`)
+
 // addTodo fills and submits the add form, and waits for the redirect back
 // to the list with the new todo in it.
 func addTodo(t *testing.T, ctx context.Context, title, priority, memo string) {
@@ -374,30 +386,28 @@ func addTodo(t *testing.T, ctx context.Context, title, priority, memo string) {
 	if _, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/")); err != nil {
 		t.Fatal(err)
 	}
-	actions := []chromedp.Action{
-		chromedp.SendKeys(`#title`, title, chromedp.ByQuery),
-		chromedp.SetValue(`#priority`, priority, chromedp.ByQuery),
+	actions := []chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.CSS(`#title`), title),
+		chromedp.SetValue(chromedp.CSS(`#priority`), priority),
 	}
 	if memo != "" {
-		actions = append(actions, chromedp.SendKeys(`#memo`, memo, chromedp.ByQuery))
+		actions = append(actions, chromedp.SendKeys(chromedp.CSS(`#memo`), memo))
 	}
-	if err := chromedp.Run(ctx, actions...); err != nil {
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatal(err)
 	}
-	var typed string
-	if err := chromedp.Run(ctx, chromedp.Value(`#title`, &typed, chromedp.ByQuery)); err != nil || typed != title {
+	if typed, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#title`))); err != nil || typed != title {
 		t.Fatalf("typed %q into the title, the field holds %q (%v)", title, typed, err)
 	}
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(`.add-form button[type=submit]`, chromedp.ByQuery))
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`.add-form button[type=submit]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var url string
-	var titles []string
-	err = chromedp.Run(ctx,
-		chromedp.Location(&url),
-		chromedp.Evaluate(`[...document.querySelectorAll('.todo-title')].map(e => e.textContent)`, &titles),
-	)
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles, err := chromedp.Run(ctx, todoTitles)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,22 +421,22 @@ func addTodo(t *testing.T, ctx context.Context, title, priority, memo string) {
 func TestBrowserChecksCanFail(t *testing.T) {
 	ctx, w := watchedTab(t)
 	base := strings.TrimSuffix(site.URL, "/")
-	err := chromedp.Run(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/"),
-		chromedp.Evaluate(`(() => {
+		chromedp.Evaluate[chromedp.Void](`(() => {
 			const img = document.createElement('img');
 			img.src = 'https://example.invalid/tracker.png'; // default-src 'self' forbids it
 			document.body.append(img);
 			console.error('a console error');
 			return fetch('/css/missing.css').then(() => true);
-		})()`, nil, func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) }),
+		})()`, chromedp.EvalAwaitPromise),
 		chromedp.Sleep(200*time.Millisecond),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var violations []string
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`window.__cspViolations`, &violations)); err != nil {
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__cspViolations`))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(violations) == 0 {
