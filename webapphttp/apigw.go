@@ -30,7 +30,8 @@ type BadRequestError struct {
 
 func (e *BadRequestError) Error() string { return "webapphttp: " + e.Message }
 
-// Handler adapts h to a Lambda handler for API Gateway REST API (v1) proxy events.
+// Handler adapts h to a Lambda handler for API Gateway REST API (v1) proxy
+// events: Start serves it with lambda.Start.
 //
 // An event that NewRequest rejects gets a 400 without calling h. A panic in h
 // becomes a 500 and is logged, as net/http's server does, so that one bad

@@ -20,7 +20,7 @@ const MaxCorsMaxAgeSeconds = 86400
 // is empty: every method a script may send but OPTIONS.
 const defaultAllowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
 
-// CorsConfig says which origins may call the site from scripts, and how. Only
+// CorsConfig says which origins may call the app from scripts, and how. Only
 // AllowOrigins is required.
 type CorsConfig struct {
 	// AllowOrigins are the origins allowed, each "scheme://host[:port]"
@@ -157,7 +157,10 @@ func CorsConfigFromEnv(getenv func(string) string) (*CorsConfig, error) {
 // it allows before passing them to next. Any other request, an OPTIONS
 // without Access-Control-Request-Method included, passes to next untouched
 // but for Vary. It panics if c is not valid: call Validate (or CorsConfigFromEnv)
-// first.
+// first. Start and Wrap apply it, outermost, with the construct's
+// CORS_CONFIG; to place it elsewhere in a chain of middleware, call it with
+// CorsConfigFromEnv's configuration and serve with lambda.Start(Handler(h))
+// rather than Start, which would apply it a second time.
 func CorsHandler(c CorsConfig, next http.Handler) http.Handler {
 	if err := c.Validate(); err != nil {
 		panic(err.Error())
