@@ -262,7 +262,7 @@ func (r *runner) firstPage(ctx context.Context, app string, healthzFirst time.Du
 
 // event returns the adapter's CloudFront fixture as a request for path.
 func (r *runner) event(method, path string) ([]byte, error) {
-	raw, err := os.ReadFile(filepath.Join(r.root, "internal", "apigw", "testdata", "healthz.json"))
+	raw, err := os.ReadFile(filepath.Join(r.root, "webapphttp", "testdata", "healthz.json"))
 	if err != nil {
 		return nil, err
 	}
