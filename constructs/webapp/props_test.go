@@ -269,3 +269,15 @@ func TestUnservedStaticFilesAreWarnedAbout(t *testing.T) {
 		t.Errorf("no acknowledgeable warning names /robots.txt, which no static path serves; metadata: %v", *w.Node().Metadata())
 	}
 }
+
+func TestCertificateStackFailsWithoutZone(t *testing.T) {
+	app := cdktest.NewApp(t, nil)
+	var msg string
+	func() {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		NewCertificateStack(app, "SiteCertificate", &CertificateStackProps{DomainName: "www.example.com"})
+	}()
+	if want := "webapp SiteCertificate: NewCertificateStack needs DomainName and HostedZone"; !strings.HasPrefix(msg, want) {
+		t.Errorf("message = %q, want it to start with %q", msg, want)
+	}
+}
