@@ -78,8 +78,7 @@ func methodOptions(p Props) (protected, public *awsapigateway.MethodOptions) {
 	return protected, public
 }
 
-// newAPI returns the REST API and its stage's access log group.
-func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) (awsapigateway.LambdaRestApi, awslogs.LogGroup) {
+func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapigateway.LambdaRestApi {
 	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
@@ -142,7 +141,7 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) (awsapi
 			addMethods(res.AddResource(jsii.String("{proxy+}"), nil), public)
 		}
 	}
-	return api, accessLogs
+	return api
 }
 
 // publicPrefixes returns the public paths other than the root, without their

@@ -39,11 +39,7 @@ type CertificateStack struct {
 // distribution uses it: delete the site's stack first.
 func NewCertificateStack(scope constructs.Construct, id string, props *CertificateStackProps) *CertificateStack {
 	if props == nil || props.DomainName == "" || props.HostedZone == nil {
-		path := id
-		if parent := *scope.Node().Path(); parent != "" {
-			path = parent + "/" + id
-		}
-		panic(fmt.Errorf("webapp %s: NewCertificateStack needs DomainName and HostedZone: the name the certificate covers and the zone that validates it", path))
+		panic(fmt.Errorf("webapp: NewCertificateStack needs DomainName and HostedZone"))
 	}
 	sp := props.StackProps
 	env := awscdk.Environment{Region: jsii.String("us-east-1")}
@@ -60,5 +56,7 @@ func NewCertificateStack(scope constructs.Construct, id string, props *Certifica
 		DomainName: jsii.String(props.DomainName),
 		Validation: awscertificatemanager.CertificateValidation_FromDns(props.HostedZone),
 	})
+	// The export writer of a strong cross-region reference, as for the sites.
+	stack.Node().AddValidation(&sharedHandlerTidy{stack: stack})
 	return &CertificateStack{Stack: stack, Certificate: cert}
 }

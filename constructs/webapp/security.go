@@ -137,66 +137,109 @@ func suppressDeliberateFindings(this constructs.Construct, p Props, w *WebApp) {
 	}
 }
 
-// suppressBucketDeploymentFindings covers the handler that CDK's
-// BucketDeployment shares across a stack: its runtime, managed policy and
-// wildcards are CDK's, not this construct's, to choose.
-func suppressBucketDeploymentFindings(stack awscdk.Stack) {
+// tidy keeps the construct's templates free of findings without reaching
+// into the rest of the stack. The Aspect that drops a function's redundant
+// DependsOn on its own role is on the construct, so it sees only the
+// construct's subtree; the user's functions beside it keep the template CDK
+// gives them. The one exception is what CDK creates at the stack's top level
+// for the construct (see tidySharedHandlers).
+func tidy(this constructs.Construct) {
+	awscdk.Aspects_Of(this).Add(&dependsOnCleanup{}, nil)
+	stack := awscdk.Stack_Of(this)
+	tidySharedHandlers(stack)
+	this.Node().AddValidation(&sharedHandlerTidy{stack: stack})
+}
+
+// sharedHandlerTidy runs tidySharedHandlers again when the app is validated:
+// CDK creates the cross-region export providers while it resolves references,
+// after construction and after Aspects; validation comes after that and
+// before the templates are rendered. It reports no error.
+type sharedHandlerTidy struct{ stack awscdk.Stack }
+
+func (v *sharedHandlerTidy) Validate() *[]*string {
+	tidySharedHandlers(v.stack)
+	return &[]*string{}
+}
+
+// tidySharedHandlers sees to the stack-level singletons that CDK creates for
+// the construct: BucketDeployment's handler (Custom::CDKBucketDeployment<uuid>),
+// with StaticBucketRemovalPolicy DESTROY the bucket's auto-delete-objects
+// provider, and, when the certificate comes from another region with strong
+// cross-stack references (CDK's default), the export reader and writer. Their
+// runtime, roles and wildcards are CDK's, not this construct's, to choose: it
+// suppresses the cdk-nag findings of the first two with the reasons (the
+// export providers appear after cdk-nag has run) and drops the redundant
+// DependsOn of their functions on their roles (validator W3005). They are
+// shared with any other BucketDeployment, auto-deleting bucket or
+// cross-region reference of the stack, which get the same. Every step is
+// idempotent, so every site of a stack calls it.
+func tidySharedHandlers(stack awscdk.Stack) {
 	for _, c := range *stack.Node().Children() {
-		if !strings.HasPrefix(*c.(constructs.IConstruct).Node().Id(), "Custom::CDKBucketDeployment") {
+		id := *c.Node().Id()
+		switch {
+		case strings.HasPrefix(id, "Custom::CDKBucketDeployment"):
+			suppress(c, true,
+				[2]string{"AwsSolutions-L1", "CDK's BucketDeployment handler: CDK pins and updates its runtime"},
+				[2]string{"AwsSolutions-IAM4", "CDK's BucketDeployment handler uses the basic execution role for its logs"},
+				[2]string{"AwsSolutions-IAM5", "CDK's BucketDeployment handler copies every object of the asset into the static bucket and prunes old ones: object wildcards within those two buckets"},
+			)
+		case strings.HasPrefix(id, "Custom::S3AutoDeleteObjectsCustomResourceProvider"):
+			suppress(c, true,
+				[2]string{"AwsSolutions-L1", "CDK's auto-delete-objects provider (StaticBucketRemovalPolicy DESTROY): CDK pins and updates its runtime"},
+				[2]string{"AwsSolutions-IAM4", "CDK's auto-delete-objects provider uses the basic execution role for its logs"},
+			)
+		case strings.HasPrefix(id, "Custom::CrossRegionExport"):
+		default:
 			continue
 		}
-		suppress(c.(constructs.IConstruct), true,
-			[2]string{"AwsSolutions-L1", "CDK's BucketDeployment handler: CDK pins and updates its runtime"},
-			[2]string{"AwsSolutions-IAM4", "CDK's BucketDeployment handler uses the basic execution role for its logs"},
-			[2]string{"AwsSolutions-IAM5", "CDK's BucketDeployment handler copies every object of the asset into the static bucket and prunes old ones: object wildcards within those two buckets"},
-		)
+		// A provider's function is a plain CfnResource that names the
+		// provider's role (CustomResourceProviderBase.RoleArn).
+		provider, isProvider := c.(awscdk.CustomResourceProviderBase)
+		for _, n := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+			if res, ok := n.(awscdk.CfnResource); ok && isProvider && *res.CfnResourceType() == "AWS::Lambda::Function" {
+				dropRoleDependsOn(res, provider.RoleArn())
+				continue
+			}
+			(&dependsOnCleanup{}).Visit(n)
+		}
 	}
 }
 
-// tidyStack sees to what the stack's sites share, once per stack however
-// many sites it holds (the first site has created the shared deployment
-// handler by then): the handler's suppressions, and the removal, from every
-// function of the stack, of the DependsOn on its own role — the function's
-// Role property already refers to the role (Fn::GetAtt), which orders them,
-// and the CloudFormation validator warns about the duplicate (W3005). CDK
-// adds it for every function.
-func tidyStack(stack awscdk.Stack) {
-	if stack.Node().TryFindChild(jsii.String(dependsOnCleanupID)) != nil {
-		return
-	}
-	constructs.NewConstruct(stack, jsii.String(dependsOnCleanupID))
-	suppressBucketDeploymentFindings(stack)
-	awscdk.Aspects_Of(stack).Add(&dependsOnCleanup{}, nil)
-}
-
-const dependsOnCleanupID = "WebAppDependsOnCleanup"
-
+// dependsOnCleanup drops, from every function it visits, the DependsOn on
+// the function's own role: the function's Role property already refers to
+// the role (Fn::GetAtt), which orders them, and the CloudFormation validator
+// warns about the duplicate (W3005). CDK adds it for every function.
 type dependsOnCleanup struct{}
 
 func (*dependsOnCleanup) Visit(node constructs.IConstruct) {
-	fn, ok := node.(awslambda.CfnFunction)
-	if !ok {
-		return
+	if fn, ok := node.(awslambda.CfnFunction); ok {
+		dropRoleDependsOn(fn, fn.Role())
 	}
-	fn.AddOverride(jsii.String("DependsOn"), awscdk.Lazy_UncachedAny(&dependsOnWithoutRole{fn: fn}, nil))
+}
+
+// dropRoleDependsOn renders res's DependsOn without the role that roleArn
+// refers to. It may be called again on the same resource.
+func dropRoleDependsOn(res awscdk.CfnResource, roleArn *string) {
+	res.AddOverride(jsii.String("DependsOn"), awscdk.Lazy_UncachedAny(&dependsOnWithoutRole{res: res, roleArn: roleArn}, nil))
 }
 
 // dependsOnWithoutRole computes DependsOn at render time, after CDK has turned
 // construct dependencies into resource ones.
 type dependsOnWithoutRole struct {
-	fn awslambda.CfnFunction
+	res     awscdk.CfnResource
+	roleArn *string
 }
 
 func (d *dependsOnWithoutRole) Produce(_ awscdk.IResolveContext) interface{} {
-	stack := awscdk.Stack_Of(d.fn)
+	stack := awscdk.Stack_Of(d.res)
 	role := ""
-	if ref, ok := stack.Resolve(d.fn.Role()).(map[string]interface{}); ok {
+	if ref, ok := stack.Resolve(d.roleArn).(map[string]interface{}); ok {
 		if getAtt, ok := ref["Fn::GetAtt"].([]interface{}); ok && len(getAtt) > 0 {
 			role, _ = getAtt[0].(string)
 		}
 	}
 	var ids []string
-	for _, dep := range *d.fn.ObtainDependencies() {
+	for _, dep := range *d.res.ObtainDependencies() {
 		res, ok := dep.(awscdk.CfnResource)
 		if !ok {
 			continue
@@ -211,4 +254,17 @@ func (d *dependsOnWithoutRole) Produce(_ awscdk.IResolveContext) interface{} {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// pinFeatureFlags sets, for the construct's own subtree only, the feature
+// flags whose CDK default would make its templates fail the gates, so that
+// they hold in an app whose cdk.json sets none (Solutions Constructs do the
+// same with node.setContext). It must run before the construct has children.
+//
+//   - @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy: the static bucket's
+//     server access logs (AccessLogging) are let into the log bucket by a
+//     bucket policy rather than the LogDeliveryWrite ACL, which the validator
+//     reports as deprecated (W3045).
+func pinFeatureFlags(this constructs.Construct) {
+	this.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -74,8 +75,15 @@ func ModuleRoot(t testing.TB) string {
 // checks applied (see NagFindings). Its output goes to a
 // temporary directory that lives as long as the test, or as the test binary
 // when the package's TestMain calls Main.
+//
+// With DefaultFlagsEnv set to 1 in the environment, NewApp leaves cdk.json
+// out, as NewDefaultFlagsApp does: RunWithDefaultFlags sets it to run a
+// package's tests again under CDK's default feature flags.
 func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 	t.Helper()
+	if os.Getenv(DefaultFlagsEnv) == "1" {
+		return NewDefaultFlagsApp(t, extra)
+	}
 	raw, err := os.ReadFile(filepath.Join(ModuleRoot(t), "cdk.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +98,46 @@ func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 	for k, v := range extra {
 		ctx[k] = v
 	}
+	return newApp(t, ctx)
+}
+
+// NewDefaultFlagsApp returns an App like NewApp's but without cdk.json's
+// context: only the extra context given, so every feature flag has CDK's
+// default, as in an importer's app whose cdk.json sets none.
+func NewDefaultFlagsApp(t testing.TB, extra map[string]any) awscdk.App {
+	t.Helper()
+	ctx := map[string]any{}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return newApp(t, ctx)
+}
+
+// DefaultFlagsEnv is the environment variable that makes NewApp use CDK's
+// default feature flags instead of cdk.json's (see RunWithDefaultFlags).
+const DefaultFlagsEnv = "CDKTEST_DEFAULT_FLAGS"
+
+// RunWithDefaultFlags runs the test binary again, running only the tests that
+// match pattern (a -test.run expression) with NewApp giving CDK's default
+// feature flags, and fails t with their output if they fail. A construct
+// meant for other apps must hold under their flags too, not only cdk.json's.
+func RunWithDefaultFlags(t *testing.T, pattern string) {
+	t.Helper()
+	if os.Getenv(DefaultFlagsEnv) == "1" {
+		t.Skip("already running under CDK's default feature flags")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run="+pattern, "-test.count=1")
+	cmd.Env = append(os.Environ(), DefaultFlagsEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("under CDK's default feature flags (no cdk.json context), %s failed: %v\n%s", pattern, err, out)
+	} else if testing.Verbose() {
+		t.Logf("under CDK's default feature flags:\n%s", out)
+	}
+}
+
+func newApp(t testing.TB, ctx map[string]any) awscdk.App {
+	t.Helper()
 	outdir := ""
 	if outRoot != "" {
 		var err error

@@ -1,5 +1,0 @@
-//go:build webapptest
-
-package main
-
-const mode = "tagged"
