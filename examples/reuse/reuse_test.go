@@ -22,6 +22,9 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	if synthApp != nil {
+		os.RemoveAll(synthApp.outdir)
+	}
 	os.Exit(code)
 }
 
