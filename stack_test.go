@@ -16,12 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		cdktest.Main(m)
-		return
-	}
-	cdktest.Main(m, startExampleSynth)
+	cdktest.Main(m)
 }
 
 var update = flag.Bool("update", false, "rewrite the template snapshots in testdata/ (review the diff before committing)")
