@@ -16,7 +16,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	cdktest.Main(m)
+	flag.Parse()
+	if testing.Short() {
+		cdktest.Main(m)
+		return
+	}
+	cdktest.Main(m, startExampleSynth)
 }
 
 var update = flag.Bool("update", false, "rewrite the template snapshots in testdata/ (review the diff before committing)")

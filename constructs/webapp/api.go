@@ -84,7 +84,12 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapig
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	protected, public := methodOptions(p)
-	api := awsapigateway.NewLambdaRestApi(scope, jsii.String("Api"), &awsapigateway.LambdaRestApiProps{
+	cloudWatchRole, executionLogging := apiLogging(scope, p)
+	loggingLevel := awsapigateway.MethodLoggingLevel_OFF
+	if executionLogging {
+		loggingLevel = awsapigateway.MethodLoggingLevel_ERROR
+	}
+	props := &awsapigateway.LambdaRestApiProps{
 		Handler: fn,
 		// The methods are defined below, so that public paths can skip the authorizer.
 		Proxy:       jsii.Bool(false),
@@ -101,18 +106,21 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapig
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil),
 			// Errors only, and never request or response bodies (DataTrace).
-			LoggingLevel:     awsapigateway.MethodLoggingLevel_ERROR,
+			LoggingLevel:     loggingLevel,
 			DataTraceEnabled: jsii.Bool(false),
 			MetricsEnabled:   jsii.Bool(true),
 			TracingEnabled:   jsii.Bool(p.Tracing),
 		},
 		// Execution logs need the account's API Gateway CloudWatch role.
-		CloudWatchRole:              jsii.Bool(true),
-		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-	// The REST API adds an undescribed "Endpoint" output; ApiUrl says the
-	// same with a description, so drop the duplicate.
-	api.Node().TryRemoveChild(jsii.String("Endpoint"))
+		CloudWatchRole: jsii.Bool(cloudWatchRole),
+	}
+	if cloudWatchRole {
+		// Kept when the stack is deleted: other APIs of the account may log
+		// through it (CDK refuses a removal policy without the role).
+		props.CloudWatchRoleRemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	api := awsapigateway.NewLambdaRestApi(scope, jsii.String("Api"), props)
+	dropEndpointOutput(api)
 
 	// A browser's CORS preflight carries no credentials and no API key:
 	// where an authorizer or a client key guards a path, an OPTIONS method
@@ -142,6 +150,39 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapig
 		}
 	}
 	return api
+}
+
+// disableCloudWatchRoleFlag is the feature flag by which CDK's RestApi
+// decides whether to create the account's CloudWatch role.
+const disableCloudWatchRoleFlag = "@aws-cdk/aws-apigateway:disableCloudWatchRole"
+
+// apiLogging decides, as Props.ApiCloudWatchRole and ApiExecutionLogging
+// document, whether the construct creates the account's API Gateway
+// CloudWatch role and whether the stage writes execution logs: the role
+// follows the feature flag as seen from the construct (FeatureFlags.of),
+// execution logging follows the role.
+func apiLogging(scope constructs.Construct, p Props) (cloudWatchRole, executionLogging bool) {
+	cloudWatchRole = !*awscdk.FeatureFlags_Of(scope).IsEnabled(jsii.String(disableCloudWatchRoleFlag))
+	if p.ApiCloudWatchRole != nil {
+		cloudWatchRole = *p.ApiCloudWatchRole
+	}
+	executionLogging = cloudWatchRole
+	if p.ApiExecutionLogging != nil {
+		executionLogging = *p.ApiExecutionLogging
+	}
+	return cloudWatchRole, executionLogging
+}
+
+// dropEndpointOutput removes the output that a deployed RestApi always adds
+// (undescribed, and a duplicate of ApiUrl, which Props.Outputs controls). It
+// finds the output by its type, as a CfnOutput directly under the API,
+// rather than by the id CDK happens to give it.
+func dropEndpointOutput(api awsapigateway.RestApi) {
+	for _, c := range *api.Node().Children() {
+		if out, ok := c.(awscdk.CfnOutput); ok {
+			api.Node().TryRemoveChild(out.Node().Id())
+		}
+	}
 }
 
 // publicPrefixes returns the public paths other than the root, without their

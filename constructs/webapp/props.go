@@ -207,6 +207,35 @@ type Props struct {
 	// ClientApiKeyQuota is how many requests a client key may make per day.
 	// Default: no quota.
 	ClientApiKeyQuota int
+
+	// Boundary props (issue 11 items 3-4).
+
+	// ApiCloudWatchRole creates the role that lets API Gateway write
+	// execution logs to CloudWatch, and sets it on the account
+	// (AWS::ApiGateway::Account; both are kept when the stack is deleted).
+	// That setting is one per account and region, shared by every API in it:
+	// two stacks that both set it overwrite each other, so let one stack (or
+	// the account's baseline) own it.
+	// Default: as CDK's RestApi decides, by the feature flag
+	// @aws-cdk/aws-apigateway:disableCloudWatchRole: with the flag true (the
+	// default of new CDK apps) no role is created; without it, it is.
+	ApiCloudWatchRole *bool
+
+	// ApiExecutionLogging writes the stage's execution logs (errors only,
+	// never request or response bodies) to CloudWatch. API Gateway refuses a
+	// stage with execution logging when the account has no CloudWatch role
+	// ARN set, so set it to true without ApiCloudWatchRole only when the
+	// account already has one.
+	// Default: on when ApiCloudWatchRole creates the role, off otherwise.
+	// The access logs (one JSON line per request, in WebApp.ApiAccessLogGroup)
+	// need no account role and are always written.
+	ApiExecutionLogging *bool
+
+	// Outputs adds the stack outputs SiteUrl, DistributionId, ApiUrl and
+	// StaticBucketName, under the construct's path.
+	// Default: on; false adds none (the values stay readable from the
+	// WebApp's fields).
+	Outputs *bool
 }
 
 var (

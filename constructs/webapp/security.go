@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -100,9 +101,17 @@ func suppressDeliberateFindings(this constructs.Construct, p Props, w *WebApp) {
 	suppress(w.Api, false,
 		[2]string{"AwsSolutions-APIG2", "A proxy to the app, which validates every request and answers a client mistake with a 4xx that says what was wrong"},
 	)
-	if role := w.Api.Node().TryFindChild(jsii.String("CloudWatchRole")); role != nil {
-		suppress(role, false, [2]string{"AwsSolutions-IAM4",
-			"AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-wide role that API Gateway's execution logs need"})
+	// The account's CloudWatch role (ApiCloudWatchRole), found by its type:
+	// the only IAM role the REST API creates.
+	for _, c := range *w.Api.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if role, ok := c.(awsiam.CfnRole); ok {
+			suppress(role, false, [2]string{"AwsSolutions-IAM4",
+				"AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for the account-wide role that API Gateway's execution logs need"})
+		}
+	}
+	if _, executionLogging := apiLogging(this, p); !executionLogging {
+		suppress(w.Api.DeploymentStage(), false, [2]string{"AwsSolutions-APIG6",
+			"Execution logs need the account's API Gateway CloudWatch role, which this stack does not set (ApiCloudWatchRole); set ApiExecutionLogging when the account has one. The access logs record every request"})
 	}
 
 	distribution := []([2]string){

@@ -137,7 +137,9 @@ func TestStageIsThrottledAndLogged(t *testing.T) {
 			settings, _ := json.Marshal(stage["MethodSettings"])
 			for _, want := range []string{
 				fmt.Sprintf(`"ThrottlingRateLimit":%g`, limits[0]), fmt.Sprintf(`"ThrottlingBurstLimit":%g`, limits[1]),
-				`"LoggingLevel":"ERROR"`, `"DataTraceEnabled":false`, `"HttpMethod":"*"`, `"ResourcePath":"/*"`,
+				// The execution logs' level follows ApiCloudWatchRole
+				// (TestApiCloudWatchRoleFollowsTheFeatureFlag); bodies never.
+				`"DataTraceEnabled":false`, `"HttpMethod":"*"`, `"ResourcePath":"/*"`,
 			} {
 				if !strings.Contains(string(settings), want) {
 					t.Errorf("stage method settings %s lack %s", settings, want)
@@ -310,5 +312,86 @@ func TestSuppressionsMergeAsCdkNagDoes(t *testing.T) {
 	}
 	if got, _ := json.Marshal(rules(queue)); !strings.Contains(string(got), `"AwsSolutions-SQS3"`) || len(rules(queue)) != 1 {
 		t.Errorf("applyToChildren: queue's rules = %s, want the one SQS3 rule", got)
+	}
+}
+
+// TestApiCloudWatchRoleFollowsTheFeatureFlag: without ApiCloudWatchRole the
+// construct does what CDK's RestApi does under the app's flag
+// @aws-cdk/aws-apigateway:disableCloudWatchRole, and execution logging
+// (which API Gateway refuses without the account's role) follows the role
+// unless ApiExecutionLogging says otherwise.
+func TestApiCloudWatchRoleFollowsTheFeatureFlag(t *testing.T) {
+	flagOn := map[string]any{disableCloudWatchRoleFlag: true}
+	flagOff := map[string]any{disableCloudWatchRoleFlag: false}
+	tests := []struct {
+		name             string
+		context          map[string]any // nil: CDK's defaults
+		role, logging    *bool
+		wantRole         bool
+		wantLoggingLevel string
+	}{
+		{"flag true: no role, no execution logs", flagOn, nil, nil, false, "OFF"},
+		{"CDK's default flags: role and execution logs", nil, nil, nil, true, "ERROR"},
+		{"flag false: role and execution logs", flagOff, nil, nil, true, "ERROR"},
+		{"flag true, role asked for", flagOn, new(true), nil, true, "ERROR"},
+		{"flag false, role refused", flagOff, new(false), nil, false, "OFF"},
+		{"no role, the account has one", flagOn, nil, new(true), false, "ERROR"},
+		{"role without execution logs", flagOff, nil, new(false), true, "OFF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := cdktest.NewDefaultFlagsApp(t, tt.context)
+			stack := newTestStack(app)
+			p := baseProps()
+			p.ApiCloudWatchRole, p.ApiExecutionLogging = tt.role, tt.logging
+			NewWebApp(stack, "Site", &p)
+			tpl := assertions.Template_FromStack(stack, nil)
+			n := 0
+			if tt.wantRole {
+				n = 1
+			}
+			cdktest.Count(t, tpl, "AWS::ApiGateway::Account", n)
+			cdktest.CountMatching(t, tpl, "AWS::IAM::Role", map[string]any{
+				"ManagedPolicyArns": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+					"Fn::Join": assertions.Match_ArrayWith(&[]any{assertions.Match_ArrayWith(&[]any{
+						assertions.Match_StringLikeRegexp(jsii.String("AmazonAPIGatewayPushToCloudWatchLogs")),
+					})}),
+				})}),
+			}, n)
+			stage := cdktest.Props(t, tpl, "AWS::ApiGateway::Stage")
+			settings, _ := stage["MethodSettings"].([]any)
+			if len(settings) != 1 || settings[0].(map[string]any)["LoggingLevel"] != tt.wantLoggingLevel {
+				t.Errorf("stage MethodSettings = %v, want LoggingLevel %s", stage["MethodSettings"], tt.wantLoggingLevel)
+			}
+			if stage["AccessLogSetting"] == nil {
+				t.Error("the access logs must be on whatever the execution logs")
+			}
+			if tt.wantRole {
+				cdktest.Try(t, "the account setting is kept on delete", func() {
+					tpl.HasResource(jsii.String("AWS::ApiGateway::Account"), map[string]any{"DeletionPolicy": "Retain"})
+				})
+			}
+		})
+	}
+}
+
+// TestOutputsCanBeTurnedOff: the four outputs by default, each described,
+// and none of the REST API's own; none with Outputs false.
+func TestOutputsCanBeTurnedOff(t *testing.T) {
+	outputs := cdktest.Outputs(config(t, "default").tpl)
+	if len(outputs) != 4 {
+		t.Errorf("default: %d outputs, want SiteUrl, DistributionId, ApiUrl, StaticBucketName: %v", len(outputs), outputs)
+	}
+	for id, o := range outputs {
+		if o["Description"] == nil {
+			t.Errorf("output %s has no description (the REST API's own Endpoint output must be gone)", id)
+		}
+	}
+	stack := newTestStack(cdktest.NewApp(t, nil))
+	p := baseProps()
+	p.Outputs = new(false)
+	NewWebApp(stack, "Site", &p)
+	if got := cdktest.Outputs(assertions.Template_FromStack(stack, nil)); len(got) != 0 {
+		t.Errorf("Outputs false: outputs %v, want none", got)
 	}
 }

@@ -157,7 +157,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		siteDomain = jsii.String(p.DomainName)
 	}
 	w.SiteUrl = awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *siteDomain, "/"))
-	w.addOutputs(this)
+	w.addOutputs(this, p)
 	suppressDeliberateFindings(this, p, w)
 	tidy(this)
 	return w
@@ -388,7 +388,11 @@ func staticBehaviors(bucket awss3.IBucket, headers awscloudfront.IResponseHeader
 	return &behaviors
 }
 
-func (w *WebApp) addOutputs(scope constructs.Construct) {
+// addOutputs adds the stack outputs, unless Props.Outputs is false.
+func (w *WebApp) addOutputs(scope constructs.Construct, p Props) {
+	if p.Outputs != nil && !*p.Outputs {
+		return
+	}
 	outputs := []struct {
 		id, description string
 		value           *string
