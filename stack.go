@@ -99,8 +99,8 @@ type SiteStackProps struct {
 	awscdk.StackProps
 	// Config gives the stage and the custom domain.
 	Config SiteConfig
-	// WebApp is passed to the construct; FunctionDir and StaticDir default to
-	// lambda and static, Stage, DomainName and HostedZone come from Config.
+	// WebApp is passed to the construct; FunctionDir (unless Code is given)
+	// and StaticDir default to lambda and static, Stage, DomainName and HostedZone come from Config.
 	WebApp webapp.Props
 }
 
@@ -129,7 +129,7 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	awscdk.Tags_Of(stack).Add(jsii.String("app"), jsii.String("gowebapp"), nil)
 	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(cfg.Stage), nil)
 
-	if wp.FunctionDir == "" {
+	if wp.FunctionDir == "" && wp.Code == nil {
 		wp.FunctionDir = "lambda"
 	}
 	if wp.StaticDir == "" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -12,16 +13,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gowebapp/webapp/constructs/webapp"
 	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		cdktest.Main(m)
-		return
-	}
-	cdktest.Main(m, startExampleSynth)
+	cdktest.Main(m)
 }
 
 var update = flag.Bool("update", false, "rewrite the template snapshots in testdata/ (review the diff before committing)")
@@ -190,6 +187,8 @@ func TestContextConfiguration(t *testing.T) {
 			"prod": map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
 		}}, SiteConfig{Stage: "prod", StageSettings: StageSettings{DomainName: "beta.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
 			Account: "111111111111", Region: "eu-central-1"}, ""},
+		{"ReservedConcurrencyZeroIsAKillSwitch", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"reservedConcurrency": 0}}},
+			SiteConfig{Stage: "dev", StageSettings: StageSettings{ReservedConcurrency: new(0)}, Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"UnknownStageSetting", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"memory": 128}}}, SiteConfig{},
 			`context: stages.dev: unknown field "memory"`},
 		{"StageNotAStackName", map[string]any{"stage": "prod_2"}, SiteConfig{},
@@ -207,7 +206,7 @@ func TestContextConfiguration(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != tt.want {
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("config = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
@@ -216,6 +215,24 @@ func TestContextConfiguration(t *testing.T) {
 
 // TestTemplatesPassNagAndValidator holds every configuration of the app to
 // the two gates (see the construct's test of the same name).
+func TestStageSettingsKeepAZeroThatIsGiven(t *testing.T) {
+	var p webapp.Props
+	StageSettings{ReservedConcurrency: new(0)}.apply(&p)
+	if p.FunctionReservedConcurrency == nil || *p.FunctionReservedConcurrency != 0 {
+		t.Errorf("FunctionReservedConcurrency = %v, want 0 (the stage's kill switch)", p.FunctionReservedConcurrency)
+	}
+	p = webapp.Props{FunctionReservedConcurrency: new(5)}
+	StageSettings{ReservedConcurrency: new(0)}.apply(&p)
+	if *p.FunctionReservedConcurrency != 5 {
+		t.Errorf("FunctionReservedConcurrency = %d, want the props' 5: props win over stage settings", *p.FunctionReservedConcurrency)
+	}
+	p = webapp.Props{}
+	StageSettings{}.apply(&p)
+	if p.FunctionReservedConcurrency != nil {
+		t.Errorf("FunctionReservedConcurrency = %d without a setting, want nil (unreserved)", *p.FunctionReservedConcurrency)
+	}
+}
+
 func TestTemplatesPassNagAndValidator(t *testing.T) {
 	var paths []string
 	for name := range configs {

@@ -14,7 +14,8 @@ import (
 
 // StageSettings are one stage's own settings, from cdk.json's context key
 // "stages", so that dev and prod differ in configuration, not in code. Zero
-// values keep the construct's defaults.
+// values keep the construct's defaults, except reservedConcurrency, which
+// given as 0 stops the stage's function (a kill switch).
 type StageSettings struct {
 	DomainName            string  `json:"domainName"`
 	HostedZoneId          string  `json:"hostedZoneId"`
@@ -24,7 +25,7 @@ type StageSettings struct {
 	LogLevel              string  `json:"logLevel"`
 	ThrottleRateLimit     float64 `json:"throttleRateLimit"`
 	ThrottleBurstLimit    int     `json:"throttleBurstLimit"`
-	ReservedConcurrency   int     `json:"reservedConcurrency"`
+	ReservedConcurrency   *int    `json:"reservedConcurrency"`
 	AccessLogging         bool    `json:"accessLogging"`
 	Tracing               bool    `json:"tracing"`
 	OriginSecretVersionId string  `json:"originSecretVersionId"`
@@ -77,7 +78,7 @@ func (s StageSettings) apply(p *webapp.Props) {
 	if p.ApiThrottleBurstLimit == 0 {
 		p.ApiThrottleBurstLimit = s.ThrottleBurstLimit
 	}
-	if p.FunctionReservedConcurrency == 0 {
+	if p.FunctionReservedConcurrency == nil {
 		p.FunctionReservedConcurrency = s.ReservedConcurrency
 	}
 	p.AccessLogging = p.AccessLogging || s.AccessLogging

@@ -78,7 +78,8 @@ func methodOptions(p Props) (protected, public *awsapigateway.MethodOptions) {
 	return protected, public
 }
 
-func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapigateway.LambdaRestApi {
+// newAPI returns the REST API and its stage's access log group.
+func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) (awsapigateway.LambdaRestApi, awslogs.LogGroup) {
 	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
@@ -149,7 +150,7 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) awsapig
 			addMethods(res.AddResource(jsii.String("{proxy+}"), nil), public)
 		}
 	}
-	return api
+	return api, accessLogs
 }
 
 // disableCloudWatchRoleFlag is the feature flag by which CDK's RestApi

@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,29 +18,38 @@ import (
 // value must be passed as a pointer (a struct value panics in reflection).
 type goBundler struct {
 	pkgDir string
+	opts   lambdabuild.Options
 }
 
-// built remembers, per package directory, the bootstrap built in this
-// process: an app with several stacks (or a test synthesizing several
-// configurations) links the same program once, and copies it after that.
-// The build is reproducible, so the copy is what a new build would give.
-var built sync.Map // absolute package dir → path of a built bootstrap
+// built remembers, per package directory and build options, the bootstrap
+// built in this process: an app with several stacks (or a test synthesizing
+// several configurations) links the same program once, and copies it after
+// that. The build is reproducible, so the copy is what a new build would give.
+var built sync.Map // absolute package dir and options → path of a built bootstrap
 
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	out := filepath.Join(*outputDir, "bootstrap")
-	key, _ := filepath.Abs(b.pkgDir)
+	key := b.key()
 	if prev, ok := built.Load(key); ok {
 		if err := copyFile(prev.(string), out); err == nil {
 			return jsii.Bool(true)
 		}
 	}
-	if err := lambdabuild.Build(b.pkgDir, out, lambdabuild.Lambda); err != nil {
+	if err := lambdabuild.BuildWith(b.pkgDir, out, lambdabuild.Lambda, b.opts); err != nil {
 		// Returning false would make CDK fall back to Docker, which would hide
 		// the compiler's message behind a Docker error: fail synth with it.
 		panic(err)
 	}
 	built.Store(key, out)
 	return jsii.Bool(true)
+}
+
+// key names one build: the package and every option (JSON sorts map keys,
+// so equal options give equal keys).
+func (b *goBundler) key() string {
+	dir, _ := filepath.Abs(b.pkgDir)
+	opts, _ := json.Marshal(b.opts) // strings and maps of strings: it cannot fail
+	return dir + "\x00" + string(opts)
 }
 
 func copyFile(from, to string) error {
@@ -62,11 +72,24 @@ func copyFile(from, to string) error {
 // bundlingOptions hashes the built binary (AssetHashType_OUTPUT), not the
 // package directory: the main package imports the rest of the module, so a
 // change anywhere in it must change the asset, and the build is reproducible,
-// so an unchanged program keeps its hash.
-func bundlingOptions(pkgDir string) *awscdk.BundlingOptions {
+// so an unchanged program keeps its hash. Build options are part of the
+// program: a new -X value or tag gives new bytes, and so a new asset.
+//
+// Command and Environment say what the local bundler runs, for a reader of
+// the options; they also make the options differ when the build does, since
+// CDK stages one asset per source directory and bundling options (the Local
+// bundler is opaque to it).
+func bundlingOptions(pkgDir string, opts lambdabuild.Options) *awscdk.BundlingOptions {
+	args, _ := opts.Args() // validate has refused what Args refuses
+	env := make(map[string]*string, len(opts.Env))
+	for k, v := range opts.Env {
+		env[k] = jsii.String(v)
+	}
 	return &awscdk.BundlingOptions{
 		// Never pulled: the local bundler always succeeds or fails synth.
-		Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-		Local: &goBundler{pkgDir: pkgDir},
+		Image:       awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+		Local:       &goBundler{pkgDir: pkgDir, opts: opts},
+		Command:     jsii.Strings(append(append([]string{"go", "build"}, args...), "-o", "/asset-output/bootstrap", ".")...),
+		Environment: &env,
 	}
 }

@@ -39,7 +39,11 @@ type CertificateStack struct {
 // distribution uses it: delete the site's stack first.
 func NewCertificateStack(scope constructs.Construct, id string, props *CertificateStackProps) *CertificateStack {
 	if props == nil || props.DomainName == "" || props.HostedZone == nil {
-		panic(fmt.Errorf("webapp: NewCertificateStack needs DomainName and HostedZone"))
+		path := id
+		if parent := *scope.Node().Path(); parent != "" {
+			path = parent + "/" + id
+		}
+		panic(fmt.Errorf("webapp %s: NewCertificateStack needs DomainName and HostedZone: the name the certificate covers and the zone that validates it", path))
 	}
 	sp := props.StackProps
 	env := awscdk.Environment{Region: jsii.String("us-east-1")}

@@ -10,11 +10,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gowebapp/webapp/internal/lambdabuild"
 	"github.com/gowebapp/webapp/internal/staticpaths"
+	"github.com/gowebapp/webapp/webapphttp"
 )
 
 // OriginAccess says how CloudFront proves to S3 that it may read the static
@@ -46,12 +50,41 @@ const (
 	maxTimeoutSeconds = 28
 )
 
-// Props configure a WebApp. Only FunctionDir and StaticDir are required.
+// Props configure a WebApp. Only the function's code (FunctionDir or Code)
+// and StaticDir are required. Props that contradict each other fail synth
+// rather than one of them silently winning.
 type Props struct {
 	// FunctionDir is the directory of the Go main package that becomes the
 	// function's bootstrap, for example "lambda". It is built during synth with
-	// the local Go toolchain for linux/arm64. Required.
+	// the local Go toolchain for linux/arm64 (see FunctionBuild). Required
+	// unless Code is given.
 	FunctionDir string
+
+	// FunctionBuild adds flags, tags, -X ldflags and environment variables to
+	// the build of FunctionDir.
+	// Default: go build -tags lambda.norpc -trimpath -buildvcs=false
+	// -ldflags "-s -w" for linux/arm64 without cgo, in the synth process's
+	// environment with GOFLAGS empty.
+	FunctionBuild *GoBuildOptions
+
+	// Code is the function's prebuilt code, instead of FunctionDir: for
+	// example awslambda.Code_FromAsset("dist/function.zip", nil) from a CI
+	// build, or awslambda.Code_FromBucket. It must hold an executable named
+	// bootstrap for linux/arm64 (the provided.al2023 runtime). Nothing is
+	// built during synth.
+	// Default: FunctionDir, built during synth.
+	Code awslambda.Code
+
+	// Role is the function's execution role, for teams whose roles are made
+	// elsewhere (a permissions boundary, a naming rule). It must trust
+	// lambda.amazonaws.com. The construct then creates no role and grants
+	// this one what the function needs: writing to its log group (and X-Ray
+	// with Tracing), as a policy it adds in the stack. An imported role must
+	// be mutable (awsiam.Role_FromRoleArn's default) for that; an immutable
+	// one must already allow it.
+	// Default: a role of the construct's own that may write to the
+	// function's log group and nothing else until a stack grants more.
+	Role awsiam.IRole
 
 	// FunctionMemorySize is the function's memory in MiB (128–10240).
 	// Default: 256, which also buys the CPU share that keeps cold starts short.
@@ -131,9 +164,11 @@ type Props struct {
 	ApiThrottleBurstLimit int
 
 	// FunctionReservedConcurrency caps (and reserves) the function's
-	// concurrent executions, which also caps what a flood can cost.
+	// concurrent executions, which also caps what a flood can cost. Zero is a
+	// kill switch: the function may not run, and every app request gets
+	// API Gateway's 5xx while the static files are still served.
 	// Default: unreserved, the account's shared pool.
-	FunctionReservedConcurrency int
+	FunctionReservedConcurrency *int
 
 	// Tracing turns on AWS X-Ray for the API stage and the function.
 	// Default: off.
@@ -155,17 +190,25 @@ type Props struct {
 	// Default: none; AWS Shield Standard still protects the distribution.
 	WebAclArn string
 
+	// PriceClass limits the edge locations that serve the site, and so the
+	// price: awscloudfront.PriceClass_PRICE_CLASS_100 (North America,
+	// Europe, Israel) or PRICE_CLASS_200 (most of the rest).
+	// Default: every edge location (PRICE_CLASS_ALL).
+	PriceClass awscloudfront.PriceClass
+
 	// ResponseHeadersPolicy replaces the security headers policy on every
-	// behaviour.
+	// behaviour. It cannot be combined with ContentSecurityPolicy, which is
+	// part of the policy it replaces.
 	// Default: HSTS (two years, subdomains), X-Content-Type-Options nosniff,
 	// X-Frame-Options DENY, Referrer-Policy strict-origin-when-cross-origin
 	// and ContentSecurityPolicy.
 	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
 
 	// ContentSecurityPolicy is the Content-Security-Policy of the default
-	// security headers policy.
+	// security headers policy; an empty one, new(""), sends no
+	// Content-Security-Policy header at all.
 	// Default: DefaultContentSecurityPolicy, which the site's pages satisfy.
-	ContentSecurityPolicy string
+	ContentSecurityPolicy *string
 
 	// Cors lets pages on other origins call the app; the app answers
 	// preflights and adds the Access-Control-* headers (CORS_CONFIG).
@@ -199,12 +242,14 @@ type Props struct {
 	// Default: none; only CloudFront's origin key is used.
 	ClientApiKeyPaths []string
 
-	// ClientApiKeyRateLimit and ClientApiKeyBurstLimit throttle each client key.
+	// ClientApiKeyRateLimit and ClientApiKeyBurstLimit throttle each client
+	// key; they need ClientApiKeyPaths.
 	// Default: 10 requests per second, bursts of 20.
 	ClientApiKeyRateLimit  float64
 	ClientApiKeyBurstLimit int
 
-	// ClientApiKeyQuota is how many requests a client key may make per day.
+	// ClientApiKeyQuota is how many requests a client key may make per day;
+	// it needs ClientApiKeyPaths.
 	// Default: no quota.
 	ClientApiKeyQuota int
 
@@ -238,12 +283,50 @@ type Props struct {
 	Outputs *bool
 }
 
+// GoBuildOptions add to the go build that turns FunctionDir into the
+// function's bootstrap; the construct's own flags stay (see
+// Props.FunctionBuild). The asset's hash is the built binary's, so an option
+// that changes the program, such as a new -X value, deploys a new function,
+// and one that does not (GOPRIVATE, say) deploys nothing.
+type GoBuildOptions struct {
+	// Flags are more go build flags, for example "-mod=vendor" or
+	// "-gcflags=all=-l". Not -tags, -ldflags or -o: go build keeps the last
+	// one given, so use Tags and LdflagsX, and the construct names the output.
+	// Default: none.
+	Flags []string
+	// Tags are build tags, added to lambda.norpc.
+	// Default: none.
+	Tags []string
+	// LdflagsX sets string variables at link time, each as go build's
+	// -X importpath.name=value, for example {"main.version": "1.4.2"};
+	// added to -s -w in key order.
+	// Default: none.
+	LdflagsX map[string]string
+	// Environment is added to the build's environment, for example GOPRIVATE,
+	// GOPROXY, GONOSUMDB or GOFLAGS. GOOS, GOARCH and CGO_ENABLED are the
+	// construct's (linux, arm64, 0).
+	// Default: the synth process's environment, with GOFLAGS empty so that a
+	// developer's own setting cannot change the binary.
+	Environment map[string]string
+}
+
+// options converts the build options for lambdabuild; nil gives none.
+func (o *GoBuildOptions) options() lambdabuild.Options {
+	if o == nil {
+		return lambdabuild.Options{}
+	}
+	return lambdabuild.Options{Flags: o.Flags, Tags: o.Tags, LdflagsX: o.LdflagsX, Env: o.Environment}
+}
+
 var (
 	stagePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	// CloudFront path pattern characters: A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?
 	webACLPattern = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global/webacl/[^/]+/[^/]+$`)
 	pathPattern   = regexp.MustCompile(`^/[A-Za-z0-9_\-.$/~"'@:+&*?]{1,254}$`)
+	// A build tag, and an -X name: an import path, a dot and a variable.
+	buildTagPattern = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+	ldflagXPattern  = regexp.MustCompile(`^[^\s='"]*[^\s='"./]\.[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // withDefaults returns a copy of p with every empty optional field set to its
@@ -276,9 +359,6 @@ func (p Props) withDefaults() Props {
 	if p.LogRetention == "" {
 		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
 	}
-	if p.ContentSecurityPolicy == "" {
-		p.ContentSecurityPolicy = DefaultContentSecurityPolicy
-	}
 	if p.ClientApiKeyRateLimit == 0 {
 		p.ClientApiKeyRateLimit = 10
 	}
@@ -290,19 +370,22 @@ func (p Props) withDefaults() Props {
 
 // validate checks every prop and returns all problems at once, so a user fixes
 // them in one round. Values that are unresolved tokens are skipped: they are
-// only known at deploy time. region is the stack's region (a token for an
-// environment-agnostic stack).
-func (p Props) validate(region string) error {
+// only known at deploy time. path is the WebApp's construct path, so that two
+// sites in one app are told apart; region is the stack's region (a token for
+// an environment-agnostic stack). given are the props as the user gave them,
+// before the defaults.
+func (given Props) validate(path, region string) error {
+	p := given.withDefaults()
 	var problems []string
 	add := func(format string, args ...any) {
-		problems = append(problems, "webapp: "+fmt.Sprintf(format, args...))
+		problems = append(problems, "webapp "+path+": "+fmt.Sprintf(format, args...))
 	}
 
 	checkDir := func(prop, dir string) {
 		switch st, err := os.Stat(dir); {
 		case dir == "":
 			add("%s is required: the directory of %s", prop, map[string]string{
-				"FunctionDir": "the function's Go main package, for example \"lambda\"",
+				"FunctionDir": "the function's Go main package, for example \"lambda\" (or give prebuilt Code)",
 				"StaticDir":   "the static files, for example \"static\"",
 			}[prop])
 		case err != nil:
@@ -311,8 +394,12 @@ func (p Props) validate(region string) error {
 			add("%s %q is not a directory", prop, dir)
 		}
 	}
-	checkDir("FunctionDir", p.FunctionDir)
+	if p.Code == nil || p.FunctionDir != "" {
+		checkDir("FunctionDir", p.FunctionDir)
+	}
 	checkDir("StaticDir", p.StaticDir)
+	given.validateConflicts(add)
+	p.validateBuild(add)
 
 	if !stagePattern.MatchString(p.Stage) {
 		add("Stage %q is invalid: use 1 to 128 letters, digits, '-' or '_'", p.Stage)
@@ -333,8 +420,8 @@ func (p Props) validate(region string) error {
 	if p.ApiThrottleRateLimit < 0 || p.ApiThrottleBurstLimit < 0 {
 		add("ApiThrottleRateLimit %g and ApiThrottleBurstLimit %d must not be negative", p.ApiThrottleRateLimit, p.ApiThrottleBurstLimit)
 	}
-	if p.FunctionReservedConcurrency < 0 {
-		add("FunctionReservedConcurrency %d must not be negative: leave it 0 for no reservation", p.FunctionReservedConcurrency)
+	if c := p.FunctionReservedConcurrency; c != nil && *c < 0 {
+		add("FunctionReservedConcurrency %d must not be negative: leave it nil for no reservation, or 0 to stop the function", *c)
 	}
 	if p.AllowDirectApiAccess && p.OriginSecretVersionId != "" {
 		add("OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off: drop one of them")
@@ -342,8 +429,13 @@ func (p Props) validate(region string) error {
 	if p.WebAclArn != "" && !unresolved(p.WebAclArn) && !webACLPattern.MatchString(p.WebAclArn) {
 		add("WebAclArn %q is not a CloudFront web ACL: use an AWS WAF (v2) ACL of scope CLOUDFRONT, arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/NAME/ID", p.WebAclArn)
 	}
-	if strings.ContainsAny(p.ContentSecurityPolicy, "\r\n") {
+	if p.ContentSecurityPolicy != nil && strings.ContainsAny(*p.ContentSecurityPolicy, "\r\n") {
 		add("ContentSecurityPolicy must be one line")
+	}
+	switch p.PriceClass {
+	case "", awscloudfront.PriceClass_PRICE_CLASS_100, awscloudfront.PriceClass_PRICE_CLASS_200, awscloudfront.PriceClass_PRICE_CLASS_ALL:
+	default:
+		add("PriceClass %q is unknown: use awscloudfront.PriceClass_PRICE_CLASS_100, _200 or _ALL", p.PriceClass)
 	}
 	p.validateStaticPaths(add)
 	p.validateAccess(add)
@@ -353,6 +445,73 @@ func (p Props) validate(region string) error {
 		return nil
 	}
 	return fmt.Errorf("%s", strings.Join(problems, "\n"))
+}
+
+// validateConflicts refuses props that contradict each other, where one
+// would otherwise silently win. It reads the props as given, before the
+// defaults fill them in.
+func (given Props) validateConflicts(add func(string, ...any)) {
+	if given.ResponseHeadersPolicy != nil && given.ContentSecurityPolicy != nil {
+		add("ContentSecurityPolicy is set but ResponseHeadersPolicy replaces the policy it belongs to: put the Content-Security-Policy into your ResponseHeadersPolicy, or drop ResponseHeadersPolicy")
+	}
+	if given.Code != nil && given.FunctionDir != "" {
+		add("Code and FunctionDir are both set: the function is either prebuilt (Code) or built from FunctionDir, drop one")
+	}
+	if given.Code != nil && given.FunctionBuild != nil {
+		add("FunctionBuild is set but Code is prebuilt, so nothing is built: drop FunctionBuild, or build from FunctionDir instead of Code")
+	}
+	if len(given.ClientApiKeyPaths) == 0 && (given.ClientApiKeyRateLimit != 0 || given.ClientApiKeyBurstLimit != 0 || given.ClientApiKeyQuota != 0) {
+		add("ClientApiKeyRateLimit, ClientApiKeyBurstLimit and ClientApiKeyQuota apply to client keys, but ClientApiKeyPaths is empty: set the paths that take client keys, or drop the limits")
+	}
+	if given.Cors != nil {
+		if _, ok := given.FunctionEnvironment[webapphttp.CorsConfigEnv]; ok {
+			add("FunctionEnvironment sets %s, which Cors sets: configure CORS with Cors only", webapphttp.CorsConfigEnv)
+		}
+	}
+}
+
+// validateBuild checks the Go build options: a mistake here would otherwise
+// only show as a compiler or linker message during synth.
+func (p Props) validateBuild(add func(string, ...any)) {
+	b := p.FunctionBuild
+	if b == nil {
+		return
+	}
+	for _, f := range b.Flags {
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch {
+		case unresolved(f):
+			add("FunctionBuild.Flags entry is a token: the build runs at synth, give a literal")
+		case !strings.HasPrefix(f, "-"):
+			add("FunctionBuild.Flags entry %q is not a flag: the construct builds FunctionDir, give flags such as \"-mod=vendor\"", f)
+		case name == "tags" || name == "ldflags" || name == "o":
+			add("FunctionBuild.Flags entry %q would replace the construct's own: use FunctionBuild.Tags or FunctionBuild.LdflagsX (the construct names the output)", f)
+		}
+	}
+	for _, tag := range b.Tags {
+		if unresolved(tag) || !buildTagPattern.MatchString(tag) {
+			add("FunctionBuild.Tags entry %q is invalid: use letters, digits, '_' and '.'", tag)
+		}
+	}
+	for name, value := range b.LdflagsX {
+		switch {
+		case !ldflagXPattern.MatchString(name):
+			add("FunctionBuild.LdflagsX name %q is invalid: use the import path and the variable, such as \"main.version\" or \"example.com/app/build.Commit\"", name)
+		case unresolved(value):
+			add("FunctionBuild.LdflagsX value of %s is a token: the build runs at synth, give a literal", name)
+		case strings.ContainsAny(value, " \t\r\n") && strings.Contains(value, "'") && strings.Contains(value, `"`):
+			add("FunctionBuild.LdflagsX value of %s has spaces and both kinds of quotes, which go build cannot take", name)
+		}
+	}
+	for key, value := range b.Environment {
+		switch key {
+		case "GOOS", "GOARCH", "CGO_ENABLED":
+			add("FunctionBuild.Environment sets %s: the function runs on linux/arm64 without cgo, the construct sets it", key)
+		}
+		if unresolved(value) {
+			add("FunctionBuild.Environment value of %s is a token: the build runs at synth, give a literal", key)
+		}
+	}
 }
 
 func (p Props) validateStaticPaths(add func(string, ...any)) {

@@ -1,14 +1,20 @@
 package webapp
 
 import (
+	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -44,6 +50,8 @@ type synthesized struct {
 	sites     []*WebApp
 	// certTpl is the template of the us-east-1 certificate stack, if any.
 	certTpl assertions.Template
+	// teamRole is the role given to the site, if any.
+	teamRole awsiam.Role
 }
 
 var cache = map[string]*synthesized{}
@@ -128,12 +136,38 @@ func config(t *testing.T, name string) *synthesized {
 	case "hardened":
 		stack = newStack("us-east-1", false)
 		p := baseProps()
-		p.AccessLogging, p.Tracing, p.FunctionReservedConcurrency = true, true, 20
+		p.AccessLogging, p.Tracing, p.FunctionReservedConcurrency = true, true, new(20)
+		p.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
 		p.WebAclArn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0f0e0d0c-0b0a-0908-0706-050403020100"
 		p.ApiThrottleRateLimit, p.ApiThrottleBurstLimit = 10, 20
 		p.OriginSecretVersionId = "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE"
-		p.ContentSecurityPolicy = "default-src 'self'; img-src 'self' https://images.example.com"
+		p.ContentSecurityPolicy = new("default-src 'self'; img-src 'self' https://images.example.com")
 		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
+	case "team-role":
+		// What a team brings: its own role and prebuilt code.
+		stack = newStack("us-east-1", false)
+		s.teamRole = awsiam.NewRole(stack, jsii.String("TeamRole"), &awsiam.RoleProps{
+			AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		})
+		p := baseProps()
+		p.FunctionDir, p.Code, p.Role = "", bucketCode(stack), s.teamRole
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
+	case "build-options":
+		// The same package built with and without options, and a kill switch.
+		stack = newStack("us-east-1", false)
+		p := baseProps()
+		p.FunctionDir = "testdata/version"
+		p.FunctionReservedConcurrency = new(0)
+		p.ContentSecurityPolicy = new("")
+		s.sites = append(s.sites, NewWebApp(stack, "Untagged", &p))
+		p.FunctionBuild = &GoBuildOptions{
+			Tags:        []string{"webapptest"},
+			LdflagsX:    map[string]string{"main.version": versionMarker},
+			Flags:       []string{"-mod=mod"},
+			Environment: map[string]string{"GOPRIVATE": "example.com/*"},
+		}
+		p.Stage = "built"
+		s.sites = append(s.sites, NewWebApp(stack, "Tagged", &p))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
@@ -143,7 +177,7 @@ func config(t *testing.T, name string) *synthesized {
 	return s
 }
 
-var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct"}
+var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options"}
 
 func TestFunctionIsGoOnGraviton(t *testing.T) {
 	for _, name := range allConfigs {
@@ -511,15 +545,179 @@ func TestExposedResourcesAreSet(t *testing.T) {
 			for field, v := range map[string]any{
 				"Function": w.Function, "Api": w.Api, "StaticBucket": w.StaticBucket,
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
+				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
+				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
 			} {
 				if v == nil {
-					t.Errorf("%s: %s is nil", name, field)
+					t.Errorf("%s %s: %s is nil", name, *w.Node().Path(), field)
 				}
 			}
 			if w.StageName == "" {
 				t.Errorf("%s: StageName is empty", name)
 			}
+			// The origin key's parts exist exactly when the key does.
+			direct := w.OriginSecret == nil
+			for field, v := range map[string]any{"OriginUsagePlan": w.OriginUsagePlan, "OriginApiKey": w.OriginApiKey} {
+				if (v == nil) != direct {
+					t.Errorf("%s %s: %s = %v with OriginSecret %v: want both set or both nil", name, *w.Node().Path(), field, v, w.OriginSecret)
+				}
+			}
 		}
+	}
+	if config(t, "client-keys").sites[0].ClientUsagePlan == nil {
+		t.Error("client-keys: ClientUsagePlan is nil")
+	}
+	if config(t, "hardened").sites[0].LogBucket == nil {
+		t.Error("hardened: LogBucket is nil with AccessLogging")
+	}
+}
+
+// TestExposedPartsAreTheDeployedOnes checks that each exposed part is the
+// resource in the template that does the job, not merely some construct.
+func TestExposedPartsAreTheDeployedOnes(t *testing.T) {
+	s := config(t, "default")
+	w := s.sites[0]
+	id := func(c constructs.IConstruct) string {
+		return *s.stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+	}
+	cdktest.Has(t, s.tpl, "AWS::Lambda::Function", map[string]any{
+		"LoggingConfig": map[string]any{"LogGroup": map[string]any{"Ref": id(w.FunctionLogGroup)}},
+	})
+	if dest, _ := json.Marshal(cdktest.Props(t, s.tpl, "AWS::ApiGateway::Stage")["AccessLogSetting"]); !strings.Contains(string(dest), `"`+id(w.ApiAccessLogGroup)+`"`) {
+		t.Errorf("the stage's access logs go to %s, not to ApiAccessLogGroup %s", dest, id(w.ApiAccessLogGroup))
+	}
+	cdktest.Has(t, s.tpl, "AWS::ApiGateway::UsagePlanKey", map[string]any{
+		"KeyId": map[string]any{"Ref": id(w.OriginApiKey)}, "UsagePlanId": map[string]any{"Ref": id(w.OriginUsagePlan)},
+	})
+	cdktest.Has(t, s.tpl, "Custom::CDKBucketDeployment", map[string]any{
+		"DestinationBucketName": map[string]any{"Ref": id(w.StaticBucket)},
+	})
+	if w.StaticDeployment.Node().Scope() != w.Construct {
+		t.Error("StaticDeployment is not the WebApp's own")
+	}
+}
+
+func TestGivenRoleIsUsedAndNoneIsCreated(t *testing.T) {
+	s := config(t, "team-role")
+	w := s.sites[0]
+	roleID := *s.stack.GetLogicalId(s.teamRole.Node().DefaultChild().(awscdk.CfnElement))
+	cdktest.Has(t, s.tpl, "AWS::Lambda::Function", map[string]any{
+		"Role": map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}},
+	})
+	if w.Node().TryFindChild(jsii.String("FunctionRole")) != nil {
+		t.Error("the construct created a FunctionRole although Role was given")
+	}
+	// As many roles as a site with its own role: the team's replaces it.
+	if got, want := len(cdktest.Resources(s.tpl, "AWS::IAM::Role")), len(cdktest.Resources(config(t, "default").tpl, "AWS::IAM::Role")); got != want {
+		t.Errorf("%d roles, want %d (the team's instead of the construct's)", got, want)
+	}
+	// The given role may write to the function's log group.
+	logsID := *s.stack.GetLogicalId(w.FunctionLogGroup.Node().DefaultChild().(awscdk.CfnElement))
+	cdktest.Has(t, s.tpl, "AWS::IAM::Policy", map[string]any{
+		"Roles": []any{map[string]any{"Ref": roleID}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow",
+			"Resource": map[string]any{"Fn::GetAtt": []any{logsID, "Arn"}},
+		})})},
+	})
+}
+
+func TestPrebuiltCodeIsUsedAndNothingIsBuilt(t *testing.T) {
+	s := config(t, "team-role")
+	cdktest.Has(t, s.tpl, "AWS::Lambda::Function", map[string]any{
+		"Code":    map[string]any{"S3Bucket": "team-artifacts", "S3Key": "site/function.zip"},
+		"Handler": "bootstrap",
+	})
+	// The only file asset left is the static files'.
+	manifest, err := os.ReadFile(filepath.Join(*awscdk.Stage_Of(s.stack).Outdir(), *s.stack.ArtifactId()+".assets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var assets struct {
+		Files map[string]struct{ Source struct{ Path string } }
+	}
+	if err := json.Unmarshal(manifest, &assets); err != nil {
+		t.Fatal(err)
+	}
+	for hash, a := range assets.Files {
+		dir := filepath.Join(*awscdk.Stage_Of(s.stack).Outdir(), a.Source.Path)
+		if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err == nil {
+			t.Errorf("asset %s holds a bootstrap: something was built", hash)
+		}
+	}
+}
+
+// versionMarker is what -X main.version sets in the build-options config.
+const versionMarker = "v9.8.7-ldflag-reached-the-binary"
+
+// functionAsset returns the bootstrap of the function whose site is w.
+func functionAsset(t *testing.T, s *synthesized, w *WebApp) (key string, bootstrap []byte) {
+	t.Helper()
+	fn := *s.stack.GetLogicalId(w.Function.Node().DefaultChild().(awscdk.CfnElement))
+	key, _ = cdktest.Resources(s.tpl, "AWS::Lambda::Function")[fn]["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"].(string)
+	if !strings.HasSuffix(key, ".zip") {
+		t.Fatalf("function %s has S3Key %q, want an asset's hash.zip", fn, key)
+	}
+	bin, err := os.ReadFile(filepath.Join(*awscdk.Stage_Of(s.stack).Outdir(), "asset."+strings.TrimSuffix(key, ".zip"), "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, bin
+}
+
+func TestBuildOptionsReachTheBinaryAndChangeTheAsset(t *testing.T) {
+	s := config(t, "build-options")
+	plainKey, plain := functionAsset(t, s, s.sites[0])
+	builtKey, built := functionAsset(t, s, s.sites[1])
+	if !bytes.Contains(built, []byte(versionMarker)) {
+		t.Errorf("the built bootstrap does not contain %q: -X main.version did not reach it", versionMarker)
+	}
+	if !bytes.Contains(built, []byte("tagged")) || bytes.Contains(built, []byte("untagged")) {
+		t.Error("the built bootstrap was not built with the webapptest tag")
+	}
+	if bytes.Contains(plain, []byte(versionMarker)) || !bytes.Contains(plain, []byte("untagged")) {
+		t.Error("the plain bootstrap has the other site's options")
+	}
+	if plainKey == builtKey {
+		t.Errorf("both functions deploy asset %s: build options must change the asset", plainKey)
+	}
+	if f, err := elf.NewFile(bytes.NewReader(built)); err != nil || f.Machine != elf.EM_AARCH64 || f.Section(".symtab") != nil {
+		t.Errorf("the built bootstrap is not a stripped linux/arm64 binary (%v): options must add to the defaults", err)
+	}
+}
+
+func TestKillSwitchAndNoContentSecurityPolicy(t *testing.T) {
+	tpl := config(t, "build-options").tpl
+	cdktest.CountMatching(t, tpl, "AWS::Lambda::Function", map[string]any{"ReservedConcurrentExecutions": 0}, 2)
+	cdktest.Has(t, config(t, "hardened").tpl, "AWS::Lambda::Function", map[string]any{"ReservedConcurrentExecutions": 20})
+	for _, r := range cdktest.Resources(config(t, "default").tpl, "AWS::Lambda::Function") {
+		if v, ok := r["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; ok {
+			t.Errorf("default config reserves %v executions, want none", v)
+		}
+	}
+	for _, r := range cdktest.Resources(tpl, "AWS::CloudFront::ResponseHeadersPolicy") {
+		cfg := r["Properties"].(map[string]any)["ResponseHeadersPolicyConfig"].(map[string]any)
+		sec := cfg["SecurityHeadersConfig"].(map[string]any)
+		if _, ok := sec["ContentSecurityPolicy"]; ok {
+			t.Errorf("ContentSecurityPolicy = %v with new(\"\"), want no header", sec["ContentSecurityPolicy"])
+		}
+		if sec["StrictTransportSecurity"] == nil {
+			t.Error("no HSTS: an empty CSP must drop only the CSP")
+		}
+	}
+	cdktest.Has(t, config(t, "default").tpl, "AWS::CloudFront::ResponseHeadersPolicy", map[string]any{
+		"ResponseHeadersPolicyConfig": map[string]any{"SecurityHeadersConfig": map[string]any{
+			"ContentSecurityPolicy": map[string]any{"ContentSecurityPolicy": DefaultContentSecurityPolicy, "Override": true},
+		}},
+	})
+}
+
+func TestPriceClass(t *testing.T) {
+	if got := distributionConfig(t, config(t, "hardened").tpl)["PriceClass"]; got != "PriceClass_100" {
+		t.Errorf("hardened PriceClass = %v, want PriceClass_100", got)
+	}
+	if got, ok := distributionConfig(t, config(t, "default").tpl)["PriceClass"]; ok && got != "PriceClass_All" {
+		t.Errorf("default PriceClass = %v, want CloudFront's default (all edge locations)", got)
 	}
 }
 

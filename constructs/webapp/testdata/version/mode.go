@@ -1,0 +1,5 @@
+//go:build webapptest
+
+package main
+
+const mode = "tagged"
