@@ -253,7 +253,8 @@ type Props struct {
 	// Default: no quota.
 	ClientApiKeyQuota int
 
-	// Boundary props (issue 11 items 3-4).
+	// What the construct adds beyond the site itself: account-wide settings
+	// and stack outputs.
 
 	// ApiCloudWatchRole creates the role that lets API Gateway write
 	// execution logs to CloudWatch, and sets it on the account
