@@ -479,13 +479,12 @@ func (p Props) validateBuild(add func(string, ...any)) {
 		return
 	}
 	for _, f := range b.Flags {
-		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
 		switch {
 		case unresolved(f):
 			add("FunctionBuild.Flags entry is a token: the build runs at synth, give a literal")
 		case !strings.HasPrefix(f, "-"):
 			add("FunctionBuild.Flags entry %q is not a flag: the construct builds FunctionDir, give flags such as \"-mod=vendor\"", f)
-		case name == "tags" || name == "ldflags" || name == "o":
+		case lambdabuild.ReplacesDefault(f):
 			add("FunctionBuild.Flags entry %q would replace the construct's own: use FunctionBuild.Tags or FunctionBuild.LdflagsX (the construct names the output)", f)
 		}
 	}
@@ -500,13 +499,12 @@ func (p Props) validateBuild(add func(string, ...any)) {
 			add("FunctionBuild.LdflagsX name %q is invalid: use the import path and the variable, such as \"main.version\" or \"example.com/app/build.Commit\"", name)
 		case unresolved(value):
 			add("FunctionBuild.LdflagsX value of %s is a token: the build runs at synth, give a literal", name)
-		case strings.ContainsAny(value, " \t\r\n") && strings.Contains(value, "'") && strings.Contains(value, `"`):
+		case !lambdabuild.CanQuoteLdflag(name, value):
 			add("FunctionBuild.LdflagsX value of %s has spaces and both kinds of quotes, which go build cannot take", name)
 		}
 	}
 	for key, value := range b.Environment {
-		switch key {
-		case "GOOS", "GOARCH", "CGO_ENABLED":
+		if lambdabuild.IsTargetVar(key) {
 			add("FunctionBuild.Environment sets %s: the function runs on linux/arm64 without cgo, the construct sets it", key)
 		}
 		if unresolved(value) {

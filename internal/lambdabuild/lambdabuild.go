@@ -29,7 +29,18 @@ var Lambda = Target{GOOS: "linux", GOARCH: "arm64"}
 //   - -trimpath and -buildvcs=false keep the build directory and the commit id
 //     out of the binary, so it is the same on every machine and commit;
 //   - -s -w drop the symbol table and DWARF, a third of the size.
-var Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
+var Flags = flags(defaultTag, defaultLdflags)
+
+const (
+	defaultTag     = "lambda.norpc"
+	defaultLdflags = "-s -w"
+)
+
+// flags is the flag list of Flags with the given -tags and -ldflags values:
+// Options add to those two and keep the rest.
+func flags(tags, ldflags string) []string {
+	return []string{"-tags", tags, "-trimpath", "-buildvcs=false", "-ldflags", ldflags}
+}
 
 // Options add to the default build; the zero value adds nothing.
 type Options struct {
@@ -48,14 +59,12 @@ type Options struct {
 // and -X flags joined in, then the options' own flags.
 func (o Options) Args() ([]string, error) {
 	for _, f := range o.Flags {
-		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
-		switch name {
-		case "tags", "ldflags", "o":
+		if ReplacesDefault(f) {
 			return nil, fmt.Errorf("lambdabuild: flag %q: use Options.Tags or Options.LdflagsX; the output is set by Build", f)
 		}
 	}
-	tags := strings.Join(append([]string{"lambda.norpc"}, o.Tags...), ",")
-	ldflags := "-s -w"
+	tags := strings.Join(append([]string{defaultTag}, o.Tags...), ",")
+	ldflags := defaultLdflags
 	for _, name := range slices.Sorted(maps.Keys(o.LdflagsX)) {
 		x, err := quoteField(name + "=" + o.LdflagsX[name])
 		if err != nil {
@@ -63,14 +72,45 @@ func (o Options) Args() ([]string, error) {
 		}
 		ldflags += " -X " + x
 	}
-	args := []string{"-tags", tags, "-trimpath", "-buildvcs=false", "-ldflags", ldflags}
-	return append(args, o.Flags...), nil
+	return append(flags(tags, ldflags), o.Flags...), nil
+}
+
+// ReplacesDefault reports whether f is a go build flag that would replace
+// one the build sets itself (-tags, -ldflags, -o): go build keeps the last
+// one given, so Args refuses it.
+func ReplacesDefault(f string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+	switch name {
+	case "tags", "ldflags", "o":
+		return true
+	}
+	return false
+}
+
+// IsTargetVar reports whether key is an environment variable the target
+// sets (GOOS, GOARCH, CGO_ENABLED), which Options.Env cannot.
+func IsTargetVar(key string) bool {
+	switch key {
+	case "GOOS", "GOARCH", "CGO_ENABLED":
+		return true
+	}
+	return false
+}
+
+// CanQuoteLdflag reports whether the -X value name=value can be passed in
+// -ldflags at all (see quoteField), as Args would.
+func CanQuoteLdflag(name, value string) bool {
+	_, err := quoteField(name + "=" + value)
+	return err == nil
 }
 
 // quoteField quotes s the way go build splits -ldflags (cmd/internal/quoted):
-// a field with spaces is wrapped in quotes of a kind it does not contain.
+// fields are separated by spaces, and a field that starts with a quote runs to
+// the same quote. So a field with spaces, or one that starts with a quote, is
+// wrapped in quotes of a kind it does not contain; any other field, quotes
+// inside it included, is passed as it is.
 func quoteField(s string) (string, error) {
-	if !strings.ContainsAny(s, " \t\r\n'\"") {
+	if !strings.ContainsAny(s, " \t\r\n") && !strings.HasPrefix(s, "'") && !strings.HasPrefix(s, `"`) {
 		return s, nil
 	}
 	for _, q := range []string{"'", `"`} {
@@ -138,8 +178,7 @@ func Env(environ []string, target Target) []string {
 func (o Options) environ(environ []string, target Target) ([]string, error) {
 	env := Env(environ, target)
 	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
-		switch k {
-		case "GOOS", "GOARCH", "CGO_ENABLED":
+		if IsTargetVar(k) {
 			return nil, fmt.Errorf("lambdabuild: %s is the target's (%s/%s, no cgo) and cannot be set", k, target.GOOS, target.GOARCH)
 		}
 		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })

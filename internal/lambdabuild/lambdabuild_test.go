@@ -162,6 +162,35 @@ func TestBuildWithOptionsReachesTheBinary(t *testing.T) {
 	}
 }
 
+// TestLdflagsXValueWithQuotesButNoSpaces: go build splits -ldflags at spaces
+// only, so a value holding both kinds of quote but no space goes through as
+// it is; with a space as well it cannot be quoted, and Args says so.
+func TestLdflagsXValueWithQuotesButNoSpaces(t *testing.T) {
+	const value = `it's"quoted"`
+	src := writeModule(t)
+	for name, body := range map[string]string{"main.go": versionMain, "dev.go": devTag} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	host := Target{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	if err := BuildWith(src, bin, host, Options{LdflagsX: map[string]string{"main.version": value}, Env: map[string]string{"GOFLAGS": "-mod=mod"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin).CombinedOutput()
+	if got, want := strings.TrimSpace(string(out)), value+" dev"; err != nil || got != want {
+		t.Errorf("program printed %q (%v), want %q", got, err, want)
+	}
+	if !CanQuoteLdflag("main.version", value) {
+		t.Errorf("CanQuoteLdflag(%q) = false, want true: it built", value)
+	}
+	spaced := `it's "quoted"`
+	if _, err := (Options{LdflagsX: map[string]string{"main.version": spaced}}).Args(); err == nil || CanQuoteLdflag("main.version", spaced) {
+		t.Errorf("Args with -X value %q: err = %v; want a refusal (spaces and both quotes)", spaced, err)
+	}
+}
+
 func TestOptionsEnvironmentOverridesButNotTheTarget(t *testing.T) {
 	env, err := Options{Env: map[string]string{"GOFLAGS": "-mod=vendor", "GOPRIVATE": "example.com/*"}}.environ([]string{"GOFLAGS=-buildvcs=true", "HOME=/h"}, Lambda)
 	if err != nil {
