@@ -65,18 +65,16 @@ func boundaryConfig(t *testing.T, name string) *synthesized {
 	s := &synthesized{stack: stack}
 	switch name {
 	case "destroy":
-		// Auto-delete-objects adds a provider at the stack's top level.
-		p := baseProps()
-		p.StaticBucketRemovalPolicy = awscdk.RemovalPolicy_DESTROY
-		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	case "beside-user-code":
 		addUserCode(stack)
-		p := baseProps()
-		p.StaticBucketRemovalPolicy = awscdk.RemovalPolicy_DESTROY
-		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
+	// Both with auto-delete-objects, which adds a provider at the stack's top
+	// level.
+	p := baseProps()
+	p.StaticBucketRemovalPolicy = awscdk.RemovalPolicy_DESTROY
+	s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	s.tpl = assertions.Template_FromStack(stack, nil)
 	boundaryCache[name] = s
 	return s
