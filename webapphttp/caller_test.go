@@ -1,33 +1,18 @@
-package webapphttp_test
+package webapphttp
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/gowebapp/webapp/webapphttp"
 )
 
 // requestOf decodes the event fixture and turns it into the request the
 // handlers see, as the Lambda function does.
 func requestOf(t *testing.T, fixture string) *http.Request {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", fixture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.APIGatewayProxyRequest
-	if err := json.Unmarshal(b, &e); err != nil {
-		t.Fatalf("%s: %v", fixture, err)
-	}
-	r, err := webapphttp.NewRequest(context.Background(), e)
+	r, err := NewRequest(context.Background(), loadEvent(t, fixture))
 	if err != nil {
 		t.Fatalf("%s: NewRequest: %v", fixture, err)
 	}
@@ -37,22 +22,22 @@ func requestOf(t *testing.T, fixture string) *http.Request {
 func TestCallerOfEvents(t *testing.T) {
 	tests := []struct {
 		fixture string
-		want    webapphttp.Caller
+		want    Caller
 		found   bool
 	}{
 		{
 			"lambda-token-authorizer.json",
-			webapphttp.Caller{PrincipalID: "user-42", Claims: map[string]any{"tenant": "acme", "plan": "pro", "admin": "true", "quota": "100"}},
+			Caller{PrincipalID: "user-42", Claims: map[string]any{"tenant": "acme", "plan": "pro", "admin": "true", "quota": "100"}},
 			true,
 		},
 		{
 			"lambda-request-authorizer.json",
-			webapphttp.Caller{PrincipalID: "service:billing", Claims: map[string]any{"scope": "todos:write"}},
+			Caller{PrincipalID: "service:billing", Claims: map[string]any{"scope": "todos:write"}},
 			true,
 		},
 		{
 			"cognito-authorizer.json",
-			webapphttp.Caller{PrincipalID: "a1b2c3d4-5678-90ab-cdef-1234567890ab", Claims: map[string]any{
+			Caller{PrincipalID: "a1b2c3d4-5678-90ab-cdef-1234567890ab", Claims: map[string]any{
 				"sub":              "a1b2c3d4-5678-90ab-cdef-1234567890ab",
 				"email_verified":   "true",
 				"iss":              "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI",
@@ -70,7 +55,7 @@ func TestCallerOfEvents(t *testing.T) {
 			true,
 		},
 		// AWS_IAM: the signer API Gateway verified, from requestContext.identity.
-		{"iam.json", webapphttp.Caller{
+		{"iam.json", Caller{
 			PrincipalID: "arn:aws:sts::123456789012:assumed-role/TodoReader/deploy-bot",
 			Claims: map[string]any{
 				"userArn":   "arn:aws:sts::123456789012:assumed-role/TodoReader/deploy-bot",
@@ -83,7 +68,7 @@ func TestCallerOfEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			got, found := webapphttp.CallerOf(requestOf(t, tt.fixture))
+			got, found := CallerOf(requestOf(t, tt.fixture))
 			if found != tt.found || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("CallerOf = %#v, %v\nwant       %#v, %v", got, found, tt.want, tt.found)
 			}
@@ -95,26 +80,26 @@ func TestCallerOfContexts(t *testing.T) {
 	tests := []struct {
 		name       string
 		authorizer map[string]any
-		want       webapphttp.Caller
+		want       Caller
 		found      bool
 	}{
-		{"no authorizer", nil, webapphttp.Caller{}, false},
-		{"empty principal", map[string]any{"principalId": "", "tenant": "acme"}, webapphttp.Caller{}, false},
-		{"principal not a string", map[string]any{"principalId": 42.0}, webapphttp.Caller{}, false},
-		{"empty claims", map[string]any{"claims": map[string]any{}}, webapphttp.Caller{}, false},
-		{"only a principal", map[string]any{"principalId": "u1"}, webapphttp.Caller{PrincipalID: "u1", Claims: map[string]any{}}, true},
+		{"no authorizer", nil, Caller{}, false},
+		{"empty principal", map[string]any{"principalId": "", "tenant": "acme"}, Caller{}, false},
+		{"principal not a string", map[string]any{"principalId": 42.0}, Caller{}, false},
+		{"empty claims", map[string]any{"claims": map[string]any{}}, Caller{}, false},
+		{"only a principal", map[string]any{"principalId": "u1"}, Caller{PrincipalID: "u1", Claims: map[string]any{}}, true},
 		{
 			"JWT authorizer: claims keep their JSON types, no sub",
 			map[string]any{"claims": map[string]any{"client_id": "c1", "iat": 1516239022.0, "roles": []any{"user", "editor"}}},
-			webapphttp.Caller{Claims: map[string]any{"client_id": "c1", "iat": 1516239022.0, "roles": []any{"user", "editor"}}},
+			Caller{Claims: map[string]any{"client_id": "c1", "iat": 1516239022.0, "roles": []any{"user", "editor"}}},
 			true,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/todos", nil)
-			r = r.WithContext(webapphttp.WithInfo(r.Context(), webapphttp.Info{Authorizer: tt.authorizer}))
-			got, found := webapphttp.CallerOf(r)
+			r = r.WithContext(WithInfo(r.Context(), Info{Authorizer: tt.authorizer}))
+			got, found := CallerOf(r)
 			if found != tt.found || !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("CallerOf = %#v, %v\nwant       %#v, %v", got, found, tt.want, tt.found)
 			}
@@ -123,22 +108,22 @@ func TestCallerOfContexts(t *testing.T) {
 }
 
 func TestCallerOfWithoutInfo(t *testing.T) {
-	if c, found := webapphttp.CallerOf(httptest.NewRequest("GET", "/todos", nil)); found {
+	if c, found := CallerOf(httptest.NewRequest("GET", "/todos", nil)); found {
 		t.Errorf("CallerOf a plain request = %#v, true; want no caller", c)
 	}
 }
 
 func TestCallerClaimsAreACopy(t *testing.T) {
 	r := requestOf(t, "lambda-token-authorizer.json")
-	c, _ := webapphttp.CallerOf(r)
+	c, _ := CallerOf(r)
 	c.Claims["tenant"] = "changed"
-	if again, _ := webapphttp.CallerOf(r); again.Claims["tenant"] != "acme" {
+	if again, _ := CallerOf(r); again.Claims["tenant"] != "acme" {
 		t.Errorf("after changing one caller's claims, tenant = %v, want acme", again.Claims["tenant"])
 	}
 }
 
 func TestCallerClaim(t *testing.T) {
-	c := webapphttp.Caller{Claims: map[string]any{
+	c := Caller{Claims: map[string]any{
 		"email": "alice@example.com", "iat": 1516239022.0, "ratio": 0.5, "verified": true,
 		"roles": []any{"user", "editor"}, "address": map[string]any{"city": "Seattle"},
 	}}
