@@ -3,8 +3,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# jsii prints a large banner on every run under Node 20 unless told not to.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Node itself is pinned in package.json (the npm package `node`, a supported
+# Node 22): every command here, and every process it starts (jsii, the CDK
+# CLI, dynalite, the validator), finds that node first.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Offline synth needs no credentials, only an environment to put in the
 # templates. The app reads CDK_DEPLOY_ACCOUNT/REGION first: the CDK CLI would
 # overwrite CDK_DEFAULT_REGION with us-east-1 when no AWS profile sets one.

@@ -81,7 +81,7 @@ func run(t *testing.T, outdir string, name string, args ...string) string {
 	cmd := exec.Command(name, args...)
 	cmd.Env = os.Environ()
 	if outdir != "" {
-		cmd.Env = append(cmd.Env, "CDK_OUTDIR="+outdir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1")
+		cmd.Env = append(cmd.Env, "CDK_OUTDIR="+outdir)
 	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -21,13 +21,6 @@ import (
 	"github.com/gowebapp/webapp/tools/internal/modroot"
 )
 
-func init() {
-	// jsii prints a large banner on every start under Node 20 unless told not to.
-	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
-		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-	}
-}
-
 // outRoot holds the cloud assemblies of a test binary that uses Main; they
 // must outlive the test that synthesized them, because later tests read
 // templates from a cached assembly.

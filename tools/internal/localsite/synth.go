@@ -173,9 +173,8 @@ func Synth(ctx context.Context, root, out string, args []string, log io.Writer) 
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Env = os.Environ()
 	for k, v := range map[string]string{
-		"CDK_DEPLOY_ACCOUNT":                            "123456789012",
-		"CDK_DEPLOY_REGION":                             "ap-northeast-1",
-		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+		"CDK_DEPLOY_ACCOUNT": "123456789012",
+		"CDK_DEPLOY_REGION":  "ap-northeast-1",
 	} {
 		if os.Getenv(k) == "" {
 			cmd.Env = append(cmd.Env, k+"="+v)
