@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 )
 
 // outRoot holds the cloud assemblies of a test binary that uses Main; they

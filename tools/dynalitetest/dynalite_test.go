@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 )
 
 func TestLaunchWithoutDynaliteSaysMakeDeps(t *testing.T) {

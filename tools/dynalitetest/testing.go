@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 )
 
 // shared is the one dynalite of a test binary whose TestMain calls Main.

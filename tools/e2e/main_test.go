@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gowebapp/webapp/tools/internal/localsite"
+	"github.com/gowebapp/webapp/internal/cli/localsite"
 )
 
 var (

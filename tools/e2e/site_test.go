@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gowebapp/webapp/tools/internal/localsite"
+	"github.com/gowebapp/webapp/internal/cli/localsite"
 )
 
 func get(t *testing.T, method, path string, body string, header map[string]string) (*http.Response, string) {
@@ -41,7 +41,7 @@ func TestTheFunctionGetsAPIGatewaysEvent(t *testing.T) {
 	if event == nil {
 		t.Fatal("the function received no event for POST /hello/world")
 	}
-	reference, err := os.ReadFile(filepath.Join(root, "tools/internal/localsite/testdata/aws-lambda-go/apigw-request.json"))
+	reference, err := os.ReadFile(filepath.Join(root, "internal/cli/localsite/testdata/aws-lambda-go/apigw-request.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gowebapp/webapp/internal/lambdabuild"
-	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 )
 
 func root(t *testing.T) string {

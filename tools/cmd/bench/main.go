@@ -47,7 +47,7 @@ import (
 	"github.com/gowebapp/webapp/internal/lambdabuild"
 	"github.com/gowebapp/webapp/tools/bench"
 	"github.com/gowebapp/webapp/tools/dynalitetest"
-	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 )
 
 // Budgets (docs/benchmarks.md).

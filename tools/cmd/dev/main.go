@@ -38,7 +38,7 @@ import (
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/internal/staticpaths"
 	"github.com/gowebapp/webapp/tools/dynalitetest"
-	"github.com/gowebapp/webapp/tools/internal/modroot"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 

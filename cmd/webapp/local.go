@@ -2,11 +2,11 @@
 // CloudFront, S3, API Gateway, Lambda and DynamoDB would serve it, without an
 // AWS account or Docker (see package localsite for what is emulated):
 //
-//	make local                          # or: go run ./tools/cmd/local (from the module root)
+//	make local                          # or: go run ./cmd/webapp (from the module root)
 //	PORT=9000 make local
 //	make local CDK_ARGS="-c stage=prod"  # synthesize with CDK context first
-//	go run ./tools/cmd/local -native           # the function rebuilt for this machine, not under qemu
-//	go run ./tools/cmd/local -synth never      # the assembly as it is (says so when it is stale)
+//	go run ./cmd/webapp -native           # the function rebuilt for this machine, not under qemu
+//	go run ./cmd/webapp -synth never      # the assembly as it is (says so when it is stale)
 //
 // It synthesizes first when cdk.out is missing or older than the source,
 // prints what it serves and how it differs from AWS, listens on
@@ -25,7 +25,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gowebapp/webapp/tools/internal/localsite"
+	"github.com/gowebapp/webapp/internal/cli/localsite"
 )
 
 // contextArgs collects -c key=value flags for cdk synth.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gowebapp/webapp/tools/internal/assembly"
+	"github.com/gowebapp/webapp/internal/cli/assembly"
 )
 
 // Site is what the local site serves, derived from one stack's CloudFront

@@ -41,7 +41,7 @@ import (
 	"time"
 
 	"github.com/gowebapp/webapp/tools/dynalitetest"
-	"github.com/gowebapp/webapp/tools/internal/assembly"
+	"github.com/gowebapp/webapp/internal/cli/assembly"
 )
 
 // SynthMode says when Start synthesizes the assembly.

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gowebapp/webapp/tools/internal/assembly"
+	"github.com/gowebapp/webapp/internal/cli/assembly"
 )
 
 // fixtureSite is the site of testdata/assembly, a hand-written cloud
