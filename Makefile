@@ -86,7 +86,7 @@ system-deps: ## install qemu-user, chromium and fonts-noto-cjk when missing (as 
 	fi
 
 local: deps system-deps ## run what cdk synth produced (CloudFront, S3, API Gateway, Lambda, DynamoDB) on 127.0.0.1:8080 (or $PORT)
-	go run ./cmd/webapp $(CDK_ARGS)
+	go run ./cmd/webapp local $(CDK_ARGS)
 
 # wrk (a Debian package) loads the local server; a fresh machine or CI image
 # gets it here. BENCH_ARGS go to tools/cmd/bench, e.g. BENCH_ARGS="-only coldstart -runs 50".
