@@ -1,7 +1,14 @@
-// Package cdktest holds what the CDK tests of this module share: an App with
-// the same feature flags as cdk.json, template assertions that report through
-// testing.T instead of panicking the whole test binary, and golden-file
-// snapshots with the machine-dependent values normalized.
+// Package cdktest is for the Go tests of a CDK app, this repository's or any
+// module's that uses the WebApp construct: an App with the module's own
+// cdk.json context and cdk-nag's AwsSolutions checks (NewApp), the two gates
+// — cdk-nag and the official CloudFormation validator — on any stack
+// (CheckGates), template assertions that report through testing.T instead of
+// panicking the whole test binary, and golden-file snapshots with the
+// machine-dependent values normalized.
+//
+// The module under test keeps a cdk.json at its root (ModuleRoot) and pins
+// the validator in its package.json (ValidatorPackage); the tests run with
+// that module's node first on PATH, as its Makefile arranges.
 package cdktest
 
 import (

@@ -1,12 +1,13 @@
 // Validates CloudFormation templates offline with the official validator
 // (@aws/cloudformation-validate) and prints one JSON report per template on
 // stdout: {"template": path, "diagnostics": [{severity, ruleId, message, ...}]}.
-// Usage: node scripts/cfn-validate.mjs template.json...
+// cdktest runs it as `node --input-type=module --eval <this> -- template.json...`
+// from the module root, so the import resolves in that module's node_modules.
 import { RegoEngine, TemplateFile } from "@aws/cloudformation-validate";
 
 const engine = new RegoEngine();
 try {
-  const reports = process.argv.slice(2).map((path) => {
+  const reports = process.argv.slice(1).map((path) => {
     const template = new TemplateFile(path);
     try {
       const report = engine.validateStandard(template);
