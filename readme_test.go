@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The README is what a newcomer follows literally: these tests keep the parts
+// of it that restate the code equal to the code.
+
+func readme(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// section returns the README's text from the line that starts with heading
+// to the next line that starts with "#" at that depth or higher.
+func section(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(doc, "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README has no %q", heading)
+	}
+	level := strings.Repeat("#", strings.Count(strings.Fields(heading)[0], "#"))
+	for i, line := range strings.Split(rest, "\n") {
+		if strings.HasPrefix(line, "#") && strings.HasPrefix(level, strings.Fields(line)[0]) {
+			return strings.Join(strings.Split(rest, "\n")[:i], "\n")
+		}
+	}
+	return rest
+}
+
+func TestReadmeOutputKeysAreTheDeployedOnes(t *testing.T) {
+	printed := regexp.MustCompile(`(?m)^\s*GoWebApp-v1\.(\w+) = `).FindAllStringSubmatch(section(t, readme(t), "## Deploy"), -1)
+	var got []string
+	for _, m := range printed {
+		got = append(got, m[1])
+	}
+	raw, err := os.ReadFile("testdata/no-domain.GoWebApp-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Outputs map[string]any
+	}
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for k := range tpl.Outputs {
+		want = append(want, k)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("README's Deploy section prints the outputs %v; the template (testdata/no-domain.GoWebApp-v1.json) has %v", got, want)
+	}
+}
+
+func TestReadmeStagesAreCdkJsons(t *testing.T) {
+	block := regexp.MustCompile("(?s)```json\n(.*?)```").FindStringSubmatch(section(t, readme(t), "### Stages side by side"))
+	if block == nil {
+		t.Fatal("README's stages section has no json block")
+	}
+	var shown map[string]any
+	if err := json.Unmarshal([]byte("{"+block[1]+"}"), &shown); err != nil {
+		t.Fatalf("README's stages block is not JSON: %v", err)
+	}
+	raw, err := os.ReadFile("cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdk struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cdk); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(shown["stages"], cdk.Context["stages"]) {
+		t.Errorf("README shows the stages\n%v\ncdk.json has\n%v", shown["stages"], cdk.Context["stages"])
+	}
+}
