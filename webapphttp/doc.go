@@ -117,6 +117,20 @@
 // a 204 would look like success. Either way the request never reaches the
 // app's handlers.
 //
+// # On this machine
+//
+// Outside Lambda, a function that calls [Start] is its own local HTTP server
+// when the environment has [LocalAddrEnv], WEBAPP_LOCAL_ADDR=host:port, as
+// `chalice local` runs the app itself: Start listens there, logs one line
+// with the URL, and serves the handler as [Wrap] makes it (CORS exactly as
+// in Lambda) until SIGTERM or SIGINT, then lets the requests under way
+// finish. The requests carry no [Info], so handlers see the zero value: the
+// site at the root path, as behind CloudFront. `webapp dev` (the module's
+// cmd/webapp) runs a function this way, behind a server of its own that
+// serves the static files and restarts the function when its source
+// changes. Lambda always sets AWS_LAMBDA_RUNTIME_API, and with it Start
+// ignores WEBAPP_LOCAL_ADDR.
+//
 // # What the construct passes
 //
 // The construct's Cors prop reaches the function as JSON in the environment

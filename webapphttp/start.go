@@ -13,6 +13,10 @@ import (
 // to h through Handler. It is what a function's main calls last, and it
 // does not return.
 //
+// Outside Lambda, with LocalAddrEnv (WEBAPP_LOCAL_ADDR) set to host:port,
+// Start serves the same wrapped handler over plain HTTP there instead, until
+// SIGTERM or SIGINT: the function's binary is then its own local server.
+//
 // When the environment is invalid (a CORS_CONFIG that CorsConfigFromEnv
 // refuses), Start logs why with slog's default logger (to standard error,
 // unless the program set another) and exits with status 1, so that Lambda
@@ -23,6 +27,9 @@ func Start(h http.Handler) {
 	if err != nil {
 		slog.Error("webapphttp: cannot start: the environment the WebApp construct set is invalid", "err", err.Error())
 		os.Exit(1)
+	}
+	if addr := localAddr(os.Getenv); addr != "" {
+		startLocal(addr, wrapped)
 	}
 	lambda.Start(Handler(wrapped))
 }
