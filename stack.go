@@ -37,7 +37,7 @@ import (
 // SiteConfig is what the app reads from the context and the environment.
 type SiteConfig struct {
 	Stage string
-	StageSettings
+	webapp.StageSettings
 	// Account and Region of the site's stack; empty means environment-agnostic.
 	Account, Region string
 }
@@ -63,7 +63,7 @@ func configFromContext(node constructs.Node, environ func(string) string) (SiteC
 	if !stackStagePattern.MatchString(cfg.Stage) {
 		return cfg, fmt.Errorf("context: stage %q is invalid: it names the stack %s, so use letters, digits and '-' (up to 100)", cfg.Stage, StackName(cfg.Stage))
 	}
-	settings, err := stageSettings(node.TryGetContext(jsii.String("stages")), cfg.Stage)
+	settings, err := webapp.ParseStageSettings(node.TryGetContext(jsii.String("stages")), cfg.Stage)
 	if err != nil {
 		return cfg, err
 	}
@@ -166,7 +166,7 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
-	cfg.StageSettings.apply(&wp)
+	cfg.StageSettings.Apply(&wp)
 	site := webapp.NewWebApp(stack, "Site", &wp)
 	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
 	if cfg.LogLevel != "" {

@@ -31,7 +31,7 @@ var configs = map[string]SiteConfig{
 	"custom-stage":        {Stage: "prod", Account: "123456789012", Region: "eu-west-1"},
 }
 
-var exampleDomain = StageSettings{DomainName: "www.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
+var exampleDomain = webapp.StageSettings{DomainName: "www.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
 
 type synthesizedApp struct {
 	assembly cxapi.CloudAssembly
@@ -175,20 +175,20 @@ func TestContextConfiguration(t *testing.T) {
 	}{
 		{"Defaults", nil, SiteConfig{Stage: "v1", Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"Domain", map[string]any{"stage": "prod", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com."},
-			SiteConfig{Stage: "prod", StageSettings: StageSettings{DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"}, Account: "111111111111", Region: "eu-central-1"}, ""},
+			SiteConfig{Stage: "prod", StageSettings: webapp.StageSettings{DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"}, Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"ZoneIdWithoutName", map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1"}, SiteConfig{},
 			`context: hostedZoneId "Z1" and hostedZoneName "" go together: give both or neither`},
 		{"StageSettings", map[string]any{"stage": "prod", "stages": map[string]any{
 			"prod": map[string]any{"memorySize": 512, "logLevel": "info", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
 			"dev":  map[string]any{"memorySize": 128},
-		}}, SiteConfig{Stage: "prod", StageSettings: StageSettings{MemorySize: 512, LogLevel: "info", DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
+		}}, SiteConfig{Stage: "prod", StageSettings: webapp.StageSettings{MemorySize: 512, LogLevel: "info", DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
 			Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"TopLevelKeyOverridesStage", map[string]any{"stage": "prod", "domainName": "beta.example.com", "stages": map[string]any{
 			"prod": map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
-		}}, SiteConfig{Stage: "prod", StageSettings: StageSettings{DomainName: "beta.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
+		}}, SiteConfig{Stage: "prod", StageSettings: webapp.StageSettings{DomainName: "beta.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
 			Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"ReservedConcurrencyZeroIsAKillSwitch", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"reservedConcurrency": 0}}},
-			SiteConfig{Stage: "dev", StageSettings: StageSettings{ReservedConcurrency: new(0)}, Account: "111111111111", Region: "eu-central-1"}, ""},
+			SiteConfig{Stage: "dev", StageSettings: webapp.StageSettings{ReservedConcurrency: new(0)}, Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"UnknownStageSetting", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"memory": 128}}}, SiteConfig{},
 			`context: stages.dev: unknown field "memory"`},
 		{"StageNotAStackName", map[string]any{"stage": "prod_2"}, SiteConfig{},
@@ -217,17 +217,17 @@ func TestContextConfiguration(t *testing.T) {
 // the two gates (see the construct's test of the same name).
 func TestStageSettingsKeepAZeroThatIsGiven(t *testing.T) {
 	var p webapp.Props
-	StageSettings{ReservedConcurrency: new(0)}.apply(&p)
+	webapp.StageSettings{ReservedConcurrency: new(0)}.Apply(&p)
 	if p.FunctionReservedConcurrency == nil || *p.FunctionReservedConcurrency != 0 {
 		t.Errorf("FunctionReservedConcurrency = %v, want 0 (the stage's kill switch)", p.FunctionReservedConcurrency)
 	}
 	p = webapp.Props{FunctionReservedConcurrency: new(5)}
-	StageSettings{ReservedConcurrency: new(0)}.apply(&p)
+	webapp.StageSettings{ReservedConcurrency: new(0)}.Apply(&p)
 	if *p.FunctionReservedConcurrency != 5 {
 		t.Errorf("FunctionReservedConcurrency = %d, want the props' 5: props win over stage settings", *p.FunctionReservedConcurrency)
 	}
 	p = webapp.Props{}
-	StageSettings{}.apply(&p)
+	webapp.StageSettings{}.Apply(&p)
 	if p.FunctionReservedConcurrency != nil {
 		t.Errorf("FunctionReservedConcurrency = %d without a setting, want nil (unreserved)", *p.FunctionReservedConcurrency)
 	}

@@ -1,4 +1,4 @@
-package main
+package webapp
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/gowebapp/webapp/constructs/webapp"
 )
 
 // StageSettings are one stage's own settings, from cdk.json's context key
@@ -31,9 +29,9 @@ type StageSettings struct {
 	OriginSecretVersionId string  `json:"originSecretVersionId"`
 }
 
-// stageSettings decodes stages[stage]; a stage without an entry gets the
+// ParseStageSettings decodes stages[stage]; a stage without an entry gets the
 // defaults. Unknown keys are errors: a typo must not silently do nothing.
-func stageSettings(stages any, stage string) (StageSettings, error) {
+func ParseStageSettings(stages any, stage string) (StageSettings, error) {
 	var s StageSettings
 	if stages == nil {
 		return s, nil
@@ -63,9 +61,9 @@ func stageSettings(stages any, stage string) (StageSettings, error) {
 	return s, nil
 }
 
-// apply puts the settings into the construct's props, where the props leave
+// Apply puts the settings into the construct's props, where the props leave
 // them open.
-func (s StageSettings) apply(p *webapp.Props) {
+func (s StageSettings) Apply(p *Props) {
 	if p.FunctionMemorySize == 0 {
 		p.FunctionMemorySize = s.MemorySize
 	}
