@@ -3,7 +3,7 @@
 // Configuration comes from CDK context (cdk.json or -c key=value):
 //
 //	stage           API Gateway stage name and stack name suffix (default v1)
-//	stages          each stage's settings (see StageSettings), e.g. in cdk.json
+//	stages          each stage's settings (see webapp.StageSettings), e.g. in cdk.json
 //	                "stages": {"prod": {"memorySize": 512, "logLevel": "info"}}
 //	domainName      custom domain, e.g. www.example.com (default: none)
 //	hostedZoneId    Route 53 zone id of that domain, e.g. Z0123456789ABCDEFGHIJ
@@ -22,12 +22,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"regexp"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -36,54 +33,25 @@ import (
 
 // SiteConfig is what the app reads from the context and the environment.
 type SiteConfig struct {
-	Stage string
-	webapp.StageSettings
+	// Stage is the stage's name and settings (webapp.StageFromContext).
+	webapp.Stage
 	// Account and Region of the site's stack; empty means environment-agnostic.
 	Account, Region string
 }
 
-// configFromContext reads the stage, its settings from the context key
-// "stages" (as Chalice reads .chalice/config.json's stages), then the
-// top-level keys, which override them; it complains about what the construct
-// cannot see: an unknown setting, a half-given hosted zone.
-func configFromContext(node constructs.Node, environ func(string) string) (SiteConfig, error) {
-	get := func(key string) string {
-		v, _ := node.TryGetContext(jsii.String(key)).(string)
-		return strings.TrimSpace(v)
+// configFromContext reads the stage from the context (see
+// webapp.StageFromContext) and the site's account and region from environ.
+func configFromContext(scope constructs.Construct, environ func(string) string) (SiteConfig, error) {
+	stage, err := webapp.StageFromContext(scope)
+	if err != nil {
+		return SiteConfig{}, err
 	}
-	cfg := SiteConfig{
-		Stage:   get("stage"),
+	return SiteConfig{
+		Stage:   *stage,
 		Account: firstSet(environ, "CDK_DEPLOY_ACCOUNT", "CDK_DEFAULT_ACCOUNT"),
 		Region:  firstSet(environ, "CDK_DEPLOY_REGION", "CDK_DEFAULT_REGION"),
-	}
-	if cfg.Stage == "" {
-		cfg.Stage = webapp.DefaultStage
-	}
-	// The stage also names the stack, whose name allows letters, digits and '-'.
-	if !stackStagePattern.MatchString(cfg.Stage) {
-		return cfg, fmt.Errorf("context: stage %q is invalid: it names the stack %s, so use letters, digits and '-' (up to 100)", cfg.Stage, StackName(cfg.Stage))
-	}
-	settings, err := webapp.ParseStageSettings(node.TryGetContext(jsii.String("stages")), cfg.Stage)
-	if err != nil {
-		return cfg, err
-	}
-	cfg.StageSettings = settings
-	for key, field := range map[string]*string{
-		"domainName": &cfg.DomainName, "hostedZoneId": &cfg.HostedZoneId,
-		"hostedZoneName": &cfg.HostedZoneName, "originSecretVersionId": &cfg.OriginSecretVersionId,
-	} {
-		if v := get(key); v != "" {
-			*field = v
-		}
-	}
-	cfg.HostedZoneName = strings.TrimSuffix(cfg.HostedZoneName, ".")
-	if (cfg.HostedZoneId == "") != (cfg.HostedZoneName == "") {
-		return cfg, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", cfg.HostedZoneId, cfg.HostedZoneName)
-	}
-	return cfg, nil
+	}, nil
 }
-
-var stackStagePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
 
 func firstSet(environ func(string) string, keys ...string) string {
 	for _, k := range keys {
@@ -100,7 +68,9 @@ type SiteStackProps struct {
 	// Config gives the stage and the custom domain.
 	Config SiteConfig
 	// WebApp is passed to the construct; FunctionDir (unless Code is given)
-	// and StaticDir default to lambda and static, Stage, DomainName and HostedZone come from Config.
+	// and StaticDir default to lambda and static, and what else it leaves
+	// open comes from Config's stage (webapp.Stage.Apply), the hosted zone
+	// included.
 	WebApp webapp.Props
 }
 
@@ -127,7 +97,7 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	stack := awscdk.NewStack(scope, &id, &sp)
 	// Tags for cost allocation and ownership, on every resource that takes them.
 	awscdk.Tags_Of(stack).Add(jsii.String("app"), jsii.String("gowebapp"), nil)
-	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(cfg.Stage), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(cfg.Name), nil)
 
 	if wp.FunctionDir == "" && wp.Code == nil {
 		wp.FunctionDir = "lambda"
@@ -135,14 +105,9 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	if wp.StaticDir == "" {
 		wp.StaticDir = "static"
 	}
-	if wp.Stage == "" {
-		wp.Stage = cfg.Stage
-	}
-	if wp.DomainName == "" {
-		wp.DomainName = cfg.DomainName
-	}
+	cfg.Apply(&wp)
 	if wp.HostedZone == nil {
-		wp.HostedZone = importZone(stack, cfg)
+		wp.HostedZone = cfg.HostedZone(stack)
 	}
 	if certElsewhere {
 		certStack := webapp.NewCertificateStack(scope, id+"-Certificate", &webapp.CertificateStackProps{
@@ -166,30 +131,14 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 
-	cfg.StageSettings.Apply(&wp)
 	site := webapp.NewWebApp(stack, "Site", &wp)
 	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
-	if cfg.LogLevel != "" {
-		site.Function.AddEnvironment(jsii.String("LOG_LEVEL"), jsii.String(cfg.LogLevel), nil)
-	}
 	// Only the calls the app makes: no BatchWrite, no table administration.
 	table.Grant(site.Function, *jsii.Strings(
 		"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan",
 	)...)
 
 	return &SiteStack{Stack: stack, Site: site, Table: table}
-}
-
-// importZone refers to the configured hosted zone by its id and name, without
-// a lookup (which would need credentials at synth). Nil without a zone.
-func importZone(scope constructs.Construct, cfg SiteConfig) awsroute53.IHostedZone {
-	if cfg.HostedZoneId == "" {
-		return nil
-	}
-	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
-		HostedZoneId: jsii.String(cfg.HostedZoneId),
-		ZoneName:     jsii.String(cfg.HostedZoneName),
-	})
 }
 
 // StackName is the name of the site's stack for a stage, so that stages can
@@ -210,10 +159,10 @@ func NewSite(app constructs.Construct, cfg SiteConfig) *SiteStack {
 			env.Region = jsii.String(cfg.Region)
 		}
 	}
-	return NewSiteStack(app, StackName(cfg.Stage), &SiteStackProps{
+	return NewSiteStack(app, StackName(cfg.Name), &SiteStackProps{
 		StackProps: awscdk.StackProps{
 			Env:         env,
-			Description: jsii.String("Go web app on Lambda, API Gateway, S3 and CloudFront (stage " + cfg.Stage + ")"),
+			Description: jsii.String("Go web app on Lambda, API Gateway, S3 and CloudFront (stage " + cfg.Name + ")"),
 		},
 		Config: cfg,
 	})
@@ -222,7 +171,7 @@ func NewSite(app constructs.Construct, cfg SiteConfig) *SiteStack {
 func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	cfg, err := configFromContext(app.Node(), os.Getenv)
+	cfg, err := configFromContext(app, os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

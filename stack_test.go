@@ -25,10 +25,10 @@ var update = flag.Bool("update", false, "rewrite the template snapshots in testd
 
 // The configurations a user runs `cdk synth` with, each synthesized once.
 var configs = map[string]SiteConfig{
-	"no-domain":           {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1"},
-	"domain-us-east-1":    {Stage: "v1", Account: "123456789012", Region: "us-east-1", StageSettings: exampleDomain},
-	"domain-other-region": {Stage: "v1", Account: "123456789012", Region: "ap-northeast-1", StageSettings: exampleDomain},
-	"custom-stage":        {Stage: "prod", Account: "123456789012", Region: "eu-west-1"},
+	"no-domain":           {Stage: webapp.Stage{Name: "v1"}, Account: "123456789012", Region: "ap-northeast-1"},
+	"domain-us-east-1":    {Stage: webapp.Stage{Name: "v1", StageSettings: exampleDomain}, Account: "123456789012", Region: "us-east-1"},
+	"domain-other-region": {Stage: webapp.Stage{Name: "v1", StageSettings: exampleDomain}, Account: "123456789012", Region: "ap-northeast-1"},
+	"custom-stage":        {Stage: webapp.Stage{Name: "prod"}, Account: "123456789012", Region: "eu-west-1"},
 }
 
 var exampleDomain = webapp.StageSettings{DomainName: "www.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
@@ -163,6 +163,9 @@ func TestDomainInOtherRegionPutsCertificateInUsEast1(t *testing.T) {
 	cdktest.Has(t, s.template(t, "GoWebApp-v1"), "AWS::Route53::RecordSet", map[string]any{"Type": "AAAA", "Name": "www.example.com."})
 }
 
+// TestContextConfiguration: the stage comes from the context (its parsing
+// is the construct's, tested there), the account and region from the
+// environment, CDK_DEPLOY_* before the CLI's CDK_DEFAULT_*.
 func TestContextConfiguration(t *testing.T) {
 	env := func(k string) string {
 		return map[string]string{"CDK_DEFAULT_ACCOUNT": "111111111111", "CDK_DEFAULT_REGION": "us-east-1", "CDK_DEPLOY_REGION": "eu-central-1"}[k]
@@ -173,33 +176,18 @@ func TestContextConfiguration(t *testing.T) {
 		want    SiteConfig
 		wantErr string
 	}{
-		{"Defaults", nil, SiteConfig{Stage: "v1", Account: "111111111111", Region: "eu-central-1"}, ""},
-		{"Domain", map[string]any{"stage": "prod", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com."},
-			SiteConfig{Stage: "prod", StageSettings: webapp.StageSettings{DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"}, Account: "111111111111", Region: "eu-central-1"}, ""},
-		{"ZoneIdWithoutName", map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1"}, SiteConfig{},
-			`context: hostedZoneId "Z1" and hostedZoneName "" go together: give both or neither`},
-		{"StageSettings", map[string]any{"stage": "prod", "stages": map[string]any{
-			"prod": map[string]any{"memorySize": 512, "logLevel": "info", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
-			"dev":  map[string]any{"memorySize": 128},
-		}}, SiteConfig{Stage: "prod", StageSettings: webapp.StageSettings{MemorySize: 512, LogLevel: "info", DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
+		{"Defaults", nil, SiteConfig{Stage: webapp.Stage{Name: "v1"}, Account: "111111111111", Region: "eu-central-1"}, ""},
+		{"StageFromContext", map[string]any{"stage": "prod", "domainName": "www.example.com", "stages": map[string]any{
+			"prod": map[string]any{"memorySize": 512, "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
+		}}, SiteConfig{Stage: webapp.Stage{Name: "prod", StageSettings: webapp.StageSettings{MemorySize: 512, DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"}},
 			Account: "111111111111", Region: "eu-central-1"}, ""},
-		{"TopLevelKeyOverridesStage", map[string]any{"stage": "prod", "domainName": "beta.example.com", "stages": map[string]any{
-			"prod": map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
-		}}, SiteConfig{Stage: "prod", StageSettings: webapp.StageSettings{DomainName: "beta.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"},
-			Account: "111111111111", Region: "eu-central-1"}, ""},
-		{"ReservedConcurrencyZeroIsAKillSwitch", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"reservedConcurrency": 0}}},
-			SiteConfig{Stage: "dev", StageSettings: webapp.StageSettings{ReservedConcurrency: new(0)}, Account: "111111111111", Region: "eu-central-1"}, ""},
-		{"UnknownStageSetting", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"memory": 128}}}, SiteConfig{},
-			`context: stages.dev: unknown field "memory"`},
-		{"StageNotAStackName", map[string]any{"stage": "prod_2"}, SiteConfig{},
-			`context: stage "prod_2" is invalid: it names the stack GoWebApp-prod_2, so use letters, digits and '-' (up to 100)`},
-		{"BadLogLevel", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"logLevel": "verbose"}}}, SiteConfig{},
+		{"ContextError", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"logLevel": "verbose"}}}, SiteConfig{},
 			`context: stages.dev.logLevel "verbose" is not debug, info, warn or error`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &tt.context})
-			got, err := configFromContext(app.Node(), env)
+			got, err := configFromContext(app, env)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -215,24 +203,6 @@ func TestContextConfiguration(t *testing.T) {
 
 // TestTemplatesPassNagAndValidator holds every configuration of the app to
 // the two gates (see the construct's test of the same name).
-func TestStageSettingsKeepAZeroThatIsGiven(t *testing.T) {
-	var p webapp.Props
-	webapp.StageSettings{ReservedConcurrency: new(0)}.Apply(&p)
-	if p.FunctionReservedConcurrency == nil || *p.FunctionReservedConcurrency != 0 {
-		t.Errorf("FunctionReservedConcurrency = %v, want 0 (the stage's kill switch)", p.FunctionReservedConcurrency)
-	}
-	p = webapp.Props{FunctionReservedConcurrency: new(5)}
-	webapp.StageSettings{ReservedConcurrency: new(0)}.Apply(&p)
-	if *p.FunctionReservedConcurrency != 5 {
-		t.Errorf("FunctionReservedConcurrency = %d, want the props' 5: props win over stage settings", *p.FunctionReservedConcurrency)
-	}
-	p = webapp.Props{}
-	webapp.StageSettings{}.Apply(&p)
-	if p.FunctionReservedConcurrency != nil {
-		t.Errorf("FunctionReservedConcurrency = %d without a setting, want nil (unreserved)", *p.FunctionReservedConcurrency)
-	}
-}
-
 func TestTemplatesPassNagAndValidator(t *testing.T) {
 	var paths []string
 	for name := range configs {
@@ -258,7 +228,7 @@ func TestStagesLiveSideBySide(t *testing.T) {
 	var sites []*SiteStack
 	for _, stage := range []string{"dev", "prod"} {
 		stageApp := cdktest.NewApp(t, map[string]any{"stage": stage})
-		cfg, err := configFromContext(stageApp.Node(), env)
+		cfg, err := configFromContext(stageApp, env)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,17 +3,24 @@ package webapp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
-// StageSettings are one stage's own settings, from cdk.json's context key
-// "stages", so that dev and prod differ in configuration, not in code. Zero
-// values keep the construct's defaults, except reservedConcurrency, which
-// given as 0 stops the stage's function (a kill switch).
+// StageSettings are one stage's own settings, from the context key "stages"
+// (cdk.json), so that dev and prod differ in configuration, not in code. Zero
+// values keep the construct's defaults, except ReservedConcurrency, which
+// given as 0 stops the stage's function (a kill switch). Stage.Apply says
+// which prop each one sets.
 type StageSettings struct {
 	DomainName            string  `json:"domainName"`
 	HostedZoneId          string  `json:"hostedZoneId"`
@@ -29,20 +36,102 @@ type StageSettings struct {
 	OriginSecretVersionId string  `json:"originSecretVersionId"`
 }
 
-// ParseStageSettings decodes stages[stage]; a stage without an entry gets the
-// defaults. Unknown keys are errors: a typo must not silently do nothing.
-func ParseStageSettings(stages any, stage string) (StageSettings, error) {
+// Stage is a stage's name and its settings.
+type Stage struct {
+	// Name is the API Gateway stage, and names the stage's stacks.
+	Name string
+	StageSettings
+}
+
+// logLevelEnv is the function's environment variable that Stage.Apply sets
+// from LogLevel; the sample app's function reads it.
+const logLevelEnv = "LOG_LEVEL"
+
+// stackStagePattern: the stage names stacks, whose names allow letters,
+// digits and '-' and must start with a letter or digit.
+var stackStagePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
+
+// StageFromContext reads the stage the way Chalice reads
+// .chalice/config.json's stages: the context key "stage" names it (default
+// DefaultStage), its entry in the context key "stages" gives its settings,
+// and the top-level context keys domainName, hostedZoneId, hostedZoneName
+// and originSecretVersionId, when given (as with cdk -c key=value), override
+// the entry's. A stage without an entry has the construct's defaults.
+//
+// It is strict, because a typo must not silently do nothing: an unknown
+// setting, a value of the wrong type, a logLevel other than debug, info,
+// warn or error, a stage name that cannot name a stack (letters, digits and
+// '-', up to 100) and a hosted zone id without its name (or the other way
+// round) are errors, which start with "context: " and name the key.
+func StageFromContext(scope constructs.Construct) (*Stage, error) {
+	node := scope.Node()
+	name, err := contextString(node, "stage")
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = DefaultStage
+	}
+	if !stackStagePattern.MatchString(name) {
+		return nil, fmt.Errorf("context: stage %q is invalid: it names the stage's stacks, so use letters, digits and '-' (up to 100, starting with a letter or digit)", name)
+	}
+	settings, err := parseStageSettings(node.TryGetContext(jsii.String("stages")), name)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stage{Name: name, StageSettings: settings}
+	overrides := []struct {
+		key   string
+		field *string
+	}{
+		{"domainName", &s.DomainName}, {"hostedZoneId", &s.HostedZoneId},
+		{"hostedZoneName", &s.HostedZoneName}, {"originSecretVersionId", &s.OriginSecretVersionId},
+	}
+	for _, o := range overrides {
+		v, err := contextString(node, o.key)
+		if err != nil {
+			return nil, err
+		}
+		if v != "" {
+			*o.field = v
+		}
+	}
+	s.HostedZoneName = strings.TrimSuffix(s.HostedZoneName, ".")
+	if (s.HostedZoneId == "") != (s.HostedZoneName == "") {
+		return nil, fmt.Errorf("context: hostedZoneId %q and hostedZoneName %q go together: give both or neither", s.HostedZoneId, s.HostedZoneName)
+	}
+	return s, nil
+}
+
+// contextString returns the context value of key, trimmed; empty when unset.
+func contextString(node constructs.Node, key string) (string, error) {
+	switch v := node.TryGetContext(jsii.String(key)).(type) {
+	case nil:
+		return "", nil
+	case string:
+		return strings.TrimSpace(v), nil
+	default:
+		return "", fmt.Errorf("context: %s must be a string, got %s", key, jsonKind(v))
+	}
+}
+
+// parseStageSettings decodes stages[stage]; a stage without an entry gets
+// the defaults.
+func parseStageSettings(stages any, stage string) (StageSettings, error) {
 	var s StageSettings
 	if stages == nil {
 		return s, nil
 	}
 	all, ok := stages.(map[string]any)
 	if !ok {
-		return s, fmt.Errorf("context: stages must be an object of stage names, got %T", stages)
+		return s, fmt.Errorf("context: stages must be an object of stage names, got %s", jsonKind(stages))
 	}
 	entry, ok := all[stage]
 	if !ok {
 		return s, nil
+	}
+	if _, ok := entry.(map[string]any); !ok {
+		return s, fmt.Errorf("context: stages.%s must be an object of settings, got %s", stage, jsonKind(entry))
 	}
 	raw, err := json.Marshal(entry)
 	if err != nil {
@@ -51,7 +140,15 @@ func ParseStageSettings(stages any, stage string) (StageSettings, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return s, fmt.Errorf("context: stages.%s: %v", stage, strings.TrimPrefix(err.Error(), "json: "))
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return s, fmt.Errorf("context: stages.%s.%s: got %s, want %s", stage, typeErr.Field, typeErr.Value, jsonKindOf(typeErr.Type))
+		}
+		// encoding/json reports an unknown key only by this message.
+		if unknown, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return s, fmt.Errorf("context: stages.%s: unknown setting %s: the settings are %s", stage, unknown, strings.Join(settingKeys(), ", "))
+		}
+		return s, fmt.Errorf("context: stages.%s: %s", stage, strings.TrimPrefix(err.Error(), "json: "))
 	}
 	switch s.LogLevel {
 	case "", "debug", "info", "warn", "error":
@@ -61,9 +158,67 @@ func ParseStageSettings(stages any, stage string) (StageSettings, error) {
 	return s, nil
 }
 
-// Apply puts the settings into the construct's props, where the props leave
-// them open.
-func (s StageSettings) Apply(p *Props) {
+// settingKeys are StageSettings' JSON keys, in declaration order.
+func settingKeys() []string {
+	t := reflect.TypeFor[StageSettings]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("json")
+	}
+	return keys
+}
+
+// jsonKind names the JSON type of a decoded context value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case float64, int:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+// jsonKindOf names the JSON value that a setting of type t takes.
+func jsonKindOf(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	default:
+		return "a string"
+	}
+}
+
+// Apply puts the stage into p wherever p leaves a setting open: Stage (the
+// stage's Name), DomainName, FunctionMemorySize, FunctionTimeout,
+// ApiThrottleRateLimit, ApiThrottleBurstLimit, FunctionReservedConcurrency,
+// AccessLogging, Tracing and OriginSecretVersionId, and LogLevel as the
+// function's LOG_LEVEL in FunctionEnvironment. What p sets wins; p's
+// FunctionEnvironment map is copied, not changed. The hosted zone is an
+// imported construct: see HostedZone.
+func (s *Stage) Apply(p *Props) {
+	if p.Stage == "" {
+		p.Stage = s.Name
+	}
+	if p.DomainName == "" {
+		p.DomainName = s.DomainName
+	}
 	if p.FunctionMemorySize == 0 {
 		p.FunctionMemorySize = s.MemorySize
 	}
@@ -84,4 +239,25 @@ func (s StageSettings) Apply(p *Props) {
 	if p.OriginSecretVersionId == "" {
 		p.OriginSecretVersionId = s.OriginSecretVersionId
 	}
+	if _, set := p.FunctionEnvironment[logLevelEnv]; s.LogLevel != "" && !set {
+		env := maps.Clone(p.FunctionEnvironment)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env[logLevelEnv] = s.LogLevel
+		p.FunctionEnvironment = env
+	}
+}
+
+// HostedZone imports the stage's hosted zone by its id and name, as the
+// child "HostedZone" of scope, for Props.HostedZone. It looks nothing up, so
+// synth needs no credentials. Nil when the stage names no zone.
+func (s *Stage) HostedZone(scope constructs.Construct) awsroute53.IHostedZone {
+	if s.HostedZoneId == "" {
+		return nil
+	}
+	return awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("HostedZone"), &awsroute53.HostedZoneAttributes{
+		HostedZoneId: jsii.String(s.HostedZoneId),
+		ZoneName:     jsii.String(s.HostedZoneName),
+	})
 }

@@ -1,0 +1,164 @@
+package webapp
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// contextApp is an App with the given context only: reading the stage
+// needs no synth and no feature flags.
+func contextApp(context map[string]any) awscdk.App {
+	return awscdk.NewApp(&awscdk.AppProps{Context: &context})
+}
+
+func TestStageFromContext(t *testing.T) {
+	zone := StageSettings{DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"}
+	tests := []struct {
+		name    string
+		context map[string]any
+		want    Stage
+	}{
+		{"Defaults", nil, Stage{Name: DefaultStage}},
+		{"TopLevelDomainWithTrailingDot", map[string]any{"stage": "prod", "domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com."},
+			Stage{Name: "prod", StageSettings: zone}},
+		{"TheStagesEntry", map[string]any{"stage": "prod", "stages": map[string]any{
+			"prod": map[string]any{"memorySize": 512, "timeoutSeconds": 20, "logLevel": "info", "throttleRateLimit": 2.5, "throttleBurstLimit": 5,
+				"accessLogging": true, "tracing": true, "originSecretVersionId": "v-1",
+				"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com"},
+			"dev": map[string]any{"memorySize": 128},
+		}}, Stage{Name: "prod", StageSettings: StageSettings{MemorySize: 512, TimeoutSeconds: 20, LogLevel: "info", ThrottleRateLimit: 2.5, ThrottleBurstLimit: 5,
+			AccessLogging: true, Tracing: true, OriginSecretVersionId: "v-1",
+			DomainName: "www.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com"}}},
+		{"TopLevelKeysOverrideTheEntry", map[string]any{"stage": "prod", "domainName": " beta.example.com ", "originSecretVersionId": "v-2", "stages": map[string]any{
+			"prod": map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com", "originSecretVersionId": "v-1"},
+		}}, Stage{Name: "prod", StageSettings: StageSettings{DomainName: "beta.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com", OriginSecretVersionId: "v-2"}}},
+		{"ReservedConcurrencyZeroIsAKillSwitch", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"reservedConcurrency": 0}}},
+			Stage{Name: "dev", StageSettings: StageSettings{ReservedConcurrency: new(0)}}},
+		{"AStageWithoutAnEntryHasTheDefaults", map[string]any{"stage": "qa", "stages": map[string]any{"dev": map[string]any{"memorySize": 128}}},
+			Stage{Name: "qa"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := StageFromContext(contextApp(tt.context))
+			if err != nil || !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("StageFromContext = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStageFromContextFailsNamingTheKey(t *testing.T) {
+	dev := func(settings any) map[string]any {
+		return map[string]any{"stage": "dev", "stages": map[string]any{"dev": settings}}
+	}
+	tests := []struct {
+		name    string
+		context map[string]any
+		want    string
+	}{
+		{"UnknownSetting", dev(map[string]any{"memory": 128}),
+			`context: stages.dev: unknown setting "memory": the settings are domainName, hostedZoneId, hostedZoneName, memorySize, timeoutSeconds, logLevel, throttleRateLimit, throttleBurstLimit, reservedConcurrency, accessLogging, tracing, originSecretVersionId`},
+		{"WrongType", dev(map[string]any{"memorySize": "512"}), `context: stages.dev.memorySize: got string, want a whole number`},
+		{"NotAWholeNumber", dev(map[string]any{"reservedConcurrency": 1.5}), `context: stages.dev.reservedConcurrency: got number 1.5, want a whole number`},
+		{"BadLogLevel", dev(map[string]any{"logLevel": "verbose"}), `context: stages.dev.logLevel "verbose" is not debug, info, warn or error`},
+		{"EntryNotAnObject", dev("big"), `context: stages.dev must be an object of settings, got a string`},
+		{"StagesNotAnObject", map[string]any{"stages": []any{"dev"}}, `context: stages must be an object of stage names, got an array`},
+		{"StageNotAStackName", map[string]any{"stage": "prod_2"},
+			`context: stage "prod_2" is invalid: it names the stage's stacks, so use letters, digits and '-' (up to 100, starting with a letter or digit)`},
+		{"TopLevelKeyNotAString", map[string]any{"hostedZoneId": 42}, `context: hostedZoneId must be a string, got a number`},
+		{"ZoneIdWithoutName", map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1"},
+			`context: hostedZoneId "Z1" and hostedZoneName "" go together: give both or neither`},
+		{"ZoneNameInTheEntryWithoutId", dev(map[string]any{"hostedZoneName": "example.com"}),
+			`context: hostedZoneId "" and hostedZoneName "example.com" go together: give both or neither`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := StageFromContext(contextApp(tt.context))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("StageFromContext = %+v, %v; want the error %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestStageApplyFillsWhatPropsLeaveOpen: every setting reaches its prop, a
+// prop that is set wins, and a zero reservation given is kept (the kill
+// switch), while none given leaves the function unreserved.
+func TestStageApplyFillsWhatPropsLeaveOpen(t *testing.T) {
+	stage := Stage{Name: "prod", StageSettings: StageSettings{
+		DomainName: "www.example.com", MemorySize: 512, TimeoutSeconds: 20, LogLevel: "info",
+		ThrottleRateLimit: 50, ThrottleBurstLimit: 80, ReservedConcurrency: new(0),
+		AccessLogging: true, Tracing: true, OriginSecretVersionId: "v-1",
+	}}
+	var open Props
+	stage.Apply(&open)
+	if got := *open.FunctionTimeout.ToSeconds(nil); got != 20 {
+		t.Errorf("FunctionTimeout = %gs, want 20s", got)
+	}
+	open.FunctionTimeout = nil
+	want := Props{
+		Stage: "prod", DomainName: "www.example.com", FunctionMemorySize: 512,
+		ApiThrottleRateLimit: 50, ApiThrottleBurstLimit: 80, FunctionReservedConcurrency: new(0),
+		AccessLogging: true, Tracing: true, OriginSecretVersionId: "v-1",
+		FunctionEnvironment: map[string]string{"LOG_LEVEL": "info"},
+	}
+	if !reflect.DeepEqual(open, want) {
+		t.Errorf("Apply to empty props = %+v, want %+v", open, want)
+	}
+
+	callersEnv := map[string]string{"TABLE": "todos"}
+	given := Props{
+		Stage: "blue", DomainName: "blue.example.com", FunctionMemorySize: 1024, FunctionTimeout: awscdk.Duration_Seconds(jsii.Number(5)),
+		ApiThrottleRateLimit: 1, ApiThrottleBurstLimit: 2, FunctionReservedConcurrency: new(5), OriginSecretVersionId: "v-9",
+		FunctionEnvironment: callersEnv,
+	}
+	stage.Apply(&given)
+	if given.Stage != "blue" || given.DomainName != "blue.example.com" || given.FunctionMemorySize != 1024 ||
+		*given.FunctionTimeout.ToSeconds(nil) != 5 || given.ApiThrottleRateLimit != 1 || given.ApiThrottleBurstLimit != 2 ||
+		*given.FunctionReservedConcurrency != 5 || given.OriginSecretVersionId != "v-9" {
+		t.Errorf("Apply changed a prop that was set: %+v", given)
+	}
+	if want := map[string]string{"TABLE": "todos", "LOG_LEVEL": "info"}; !reflect.DeepEqual(given.FunctionEnvironment, want) {
+		t.Errorf("FunctionEnvironment = %v, want %v", given.FunctionEnvironment, want)
+	}
+	if _, changed := callersEnv["LOG_LEVEL"]; changed {
+		t.Error("Apply wrote LOG_LEVEL into the caller's map instead of a copy")
+	}
+
+	ownLevel := Props{FunctionEnvironment: map[string]string{"LOG_LEVEL": "debug"}}
+	stage.Apply(&ownLevel)
+	if got := ownLevel.FunctionEnvironment["LOG_LEVEL"]; got != "debug" {
+		t.Errorf("LOG_LEVEL = %q, want the props' debug", got)
+	}
+
+	var none Props
+	(&Stage{Name: "dev"}).Apply(&none)
+	if none.FunctionReservedConcurrency != nil || none.FunctionEnvironment != nil || none.FunctionTimeout != nil {
+		t.Errorf("a stage without settings set %+v, want only Stage", none)
+	}
+}
+
+// TestStageHostedZoneIsImported: the zone is the child "HostedZone" with the
+// stage's id and name.
+func TestStageHostedZoneIsImported(t *testing.T) {
+	app := contextApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{Env: &awscdk.Environment{
+		Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
+	}})
+	if zone := (&Stage{Name: "v1"}).HostedZone(stack); zone != nil {
+		t.Errorf("HostedZone without a zone = %v, want nil", zone)
+	}
+	zone := (&Stage{Name: "v1", StageSettings: StageSettings{HostedZoneId: "Z1", HostedZoneName: "example.com"}}).HostedZone(stack)
+	if zone == nil {
+		t.Fatal("HostedZone = nil, want the imported zone")
+	}
+	if got := *zone.Node().Path(); got != "Test/HostedZone" {
+		t.Errorf("zone path = %s, want Test/HostedZone", got)
+	}
+	if *zone.HostedZoneId() != "Z1" || *zone.ZoneName() != "example.com" {
+		t.Errorf("zone = %s %s, want Z1 example.com", *zone.HostedZoneId(), *zone.ZoneName())
+	}
+}
