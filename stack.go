@@ -70,7 +70,7 @@ type SiteStackProps struct {
 	// WebApp is passed to the construct; FunctionDir (unless Code is given)
 	// and StaticDir default to lambda and static, and what else it leaves
 	// open comes from Config's stage (webapp.Stage.Apply), the hosted zone
-	// included.
+	// and the certificate included.
 	WebApp webapp.Props
 }
 
@@ -85,16 +85,10 @@ type SiteStack struct {
 // construct: it adds a table and grants the function exactly what the app does
 // with it. When the custom domain needs a certificate that this stack's region
 // cannot hold (CloudFront reads certificates only in us-east-1), it also adds a
-// sibling stack in us-east-1 for the certificate and references it across
-// regions.
+// sibling stack in us-east-1 for the certificate (webapp.Stage.Certificate).
 func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) *SiteStack {
-	cfg, sp, wp := props.Config, props.StackProps, props.WebApp
-	certElsewhere := wp.Certificate == nil && cfg.DomainName != "" && cfg.HostedZoneId != "" &&
-		cfg.Region != "" && cfg.Region != "us-east-1"
-	if certElsewhere {
-		sp.CrossRegionReferences = jsii.Bool(true)
-	}
-	stack := awscdk.NewStack(scope, &id, &sp)
+	cfg, wp := props.Config, props.WebApp
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	// Tags for cost allocation and ownership, on every resource that takes them.
 	awscdk.Tags_Of(stack).Add(jsii.String("app"), jsii.String("gowebapp"), nil)
 	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(cfg.Name), nil)
@@ -109,15 +103,8 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	if wp.HostedZone == nil {
 		wp.HostedZone = cfg.HostedZone(stack)
 	}
-	if certElsewhere {
-		certStack := webapp.NewCertificateStack(scope, id+"-Certificate", &webapp.CertificateStackProps{
-			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: stack.Account()}},
-			DomainName: wp.DomainName,
-			// The imported zone's id is a literal, so using it in the other
-			// stack creates no cross-stack reference.
-			HostedZone: wp.HostedZone,
-		})
-		wp.Certificate = certStack.Certificate
+	if wp.Certificate == nil {
+		wp.Certificate = cfg.Certificate(scope, stack, wp.HostedZone)
 	}
 
 	table := awsdynamodb.NewTable(stack, jsii.String("Todos"), &awsdynamodb.TableProps{

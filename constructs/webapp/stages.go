@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -260,4 +261,30 @@ func (s *Stage) HostedZone(scope constructs.Construct) awsroute53.IHostedZone {
 		HostedZoneId: jsii.String(s.HostedZoneId),
 		ZoneName:     jsii.String(s.HostedZoneName),
 	})
+}
+
+// Certificate returns the certificate for the stage's DomainName when site,
+// the stack the WebApp goes into, cannot hold it: CloudFront reads
+// certificates only in us-east-1, so for a site in another region it adds
+// NewCertificateStack to scope (the app, or the Stage that holds site), with
+// the id of site followed by "-Certificate", in site's account, and returns
+// its certificate for Props.Certificate.
+//
+// It returns nil when no such stack is needed: the stage has no domain, zone
+// is nil, or site is in us-east-1 (the WebApp then creates the certificate
+// itself), and also when site has no region at synth time (the WebApp then
+// says that the domain needs one). zone validates the certificate; pass
+// HostedZone's, an imported zone, whose id the certificate's stack uses as a
+// literal, so that no reference goes back from it to site.
+func (s *Stage) Certificate(scope constructs.Construct, site awscdk.Stack, zone awsroute53.IHostedZone) awscertificatemanager.ICertificate {
+	region := *site.Region()
+	if s.DomainName == "" || zone == nil || unresolved(region) || region == "us-east-1" {
+		return nil
+	}
+	stack := NewCertificateStack(scope, *site.Node().Id()+"-Certificate", &CertificateStackProps{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: site.Account()}},
+		DomainName: s.DomainName,
+		HostedZone: zone,
+	})
+	return stack.Certificate
 }

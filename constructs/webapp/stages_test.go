@@ -5,7 +5,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 // contextApp is an App with the given context only: reading the stage
@@ -161,4 +164,63 @@ func TestStageHostedZoneIsImported(t *testing.T) {
 	if *zone.HostedZoneId() != "Z1" || *zone.ZoneName() != "example.com" {
 		t.Errorf("zone = %s %s, want Z1 example.com", *zone.HostedZoneId(), *zone.ZoneName())
 	}
+}
+
+// TestStageCertificateOnlyWhereTheSiteCannotHoldIt: a us-east-1 stack with
+// the certificate beside a site elsewhere, which the site then uses; nil
+// where the construct creates the certificate itself or cannot tell.
+func TestStageCertificateOnlyWhereTheSiteCannotHoldIt(t *testing.T) {
+	domain := StageSettings{DomainName: "www.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
+	for _, tt := range []struct {
+		name     string
+		region   string // "" for an environment-agnostic stack
+		settings StageSettings
+	}{
+		{"InUsEast1", "us-east-1", domain},
+		{"WithoutDomain", "eu-west-1", StageSettings{}},
+		{"WithoutRegion", "", domain},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			app := cdktest.NewApp(t, nil)
+			var env *awscdk.Environment
+			if tt.region != "" {
+				env = &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(tt.region)}
+			}
+			site := awscdk.NewStack(app, jsii.String("Site"), &awscdk.StackProps{Env: env})
+			stage := &Stage{Name: "v1", StageSettings: tt.settings}
+			if cert := stage.Certificate(app, site, stage.HostedZone(site)); cert != nil {
+				t.Errorf("Certificate = %v, want nil", cert)
+			}
+			if n := len(*app.Node().Children()); n != 1 {
+				t.Errorf("the app has %d stacks, want only the site's", n)
+			}
+		})
+	}
+
+	app := cdktest.NewApp(t, nil)
+	site := awscdk.NewStack(app, jsii.String("Site"), &awscdk.StackProps{Env: &awscdk.Environment{
+		Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
+	}})
+	stage := &Stage{Name: "v1", StageSettings: domain}
+	p := baseProps()
+	stage.Apply(&p)
+	p.HostedZone = stage.HostedZone(site)
+	p.Certificate = stage.Certificate(app, site, p.HostedZone)
+	if p.Certificate == nil {
+		t.Fatal("Certificate = nil for a site in eu-west-1, want one from us-east-1")
+	}
+	certStack := awscdk.Stack_Of(p.Certificate)
+	if *certStack.Node().Id() != "Site-Certificate" || *certStack.Region() != "us-east-1" || *certStack.Account() != "123456789012" {
+		t.Errorf("certificate stack %s in %s/%s, want Site-Certificate in 123456789012/us-east-1",
+			*certStack.Node().Id(), *certStack.Account(), *certStack.Region())
+	}
+	NewWebApp(site, "Site", &p)
+	cdktest.Has(t, assertions.Template_FromStack(certStack, nil), "AWS::CertificateManager::Certificate", map[string]any{
+		"DomainName": "www.example.com", "DomainValidationOptions": []any{map[string]any{"DomainName": "www.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ"}},
+	})
+	siteTpl := assertions.Template_FromStack(site, nil)
+	cdktest.Count(t, siteTpl, "AWS::CertificateManager::Certificate", 0)
+	cdktest.Has(t, siteTpl, "AWS::CloudFront::Distribution", map[string]any{
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com"}}),
+	})
 }
