@@ -1,10 +1,11 @@
-// Package modroot finds this module's root directory, where go.mod, cdk.json
-// and node_modules are: tests and the local tools run from any package
-// directory and need the pinned Node tools and the CDK app beside go.mod.
+// Package modroot finds a Go module's root directory, where go.mod is: this
+// repository's tests and tools run from any package directory and need the
+// pinned Node tools and the CDK app beside go.mod, and the local site
+// rebuilds a project's function from the module that holds the project.
 package modroot
 
 import (
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -16,14 +17,24 @@ func Find() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
+	return FindFrom(dir)
+}
+
+// FindFrom returns the directory of the nearest go.mod at or above dir, as
+// an absolute path.
+func FindFrom(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory")
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no go.mod at or above %s", dir)
 		}
-		dir = parent
+		d = parent
 	}
 }

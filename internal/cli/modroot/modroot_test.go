@@ -26,3 +26,23 @@ func TestFindFailsOutsideAModule(t *testing.T) {
 		t.Errorf("Find() outside a module: err = %v, want one saying there is no go.mod", err)
 	}
 }
+
+func TestFindFromStartsAtTheGivenDirectory(t *testing.T) {
+	mod := t.TempDir()
+	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deep := filepath.Join(mod, "a", "b")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{mod, deep} {
+		if got, err := FindFrom(dir); err != nil || got != mod {
+			t.Errorf("FindFrom(%q) = %q, %v; want %q", dir, got, err, mod)
+		}
+	}
+	outside := t.TempDir()
+	if _, err := FindFrom(outside); err == nil || !strings.Contains(err.Error(), "no go.mod at or above "+outside) {
+		t.Errorf("FindFrom(%q) outside a module: err = %v, want one naming the directory", outside, err)
+	}
+}
