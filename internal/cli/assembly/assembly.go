@@ -45,6 +45,9 @@ type Stack struct {
 	// Account and Region come from the artifact's environment; an
 	// environment-agnostic stack gets DefaultAccount and DefaultRegion.
 	Account, Region string
+	// Agnostic reports that the environment left the account or the
+	// region open, so that a default stands in for it.
+	Agnostic bool
 	// TemplateFile is the template's path, absolute.
 	TemplateFile string
 	// Template is the parsed template.
@@ -170,7 +173,7 @@ func (a *Assembly) load(dir string) error {
 			if s.Name == "" {
 				s.Name = id
 			}
-			s.Account, s.Region = parseEnvironment(art.Environment)
+			s.Account, s.Region, s.Agnostic = parseEnvironment(art.Environment)
 			s.Template = &Template{}
 			if err := readJSON(s.TemplateFile, s.Template); err != nil {
 				return err
@@ -207,21 +210,26 @@ func (a *Assembly) loadAssets(dir, file string) error {
 	return nil
 }
 
-// parseEnvironment splits "aws://ACCOUNT/REGION"; unknown parts get the defaults.
-func parseEnvironment(env string) (account, region string) {
+// parseEnvironment splits "aws://ACCOUNT/REGION"; unknown parts get the
+// defaults, and defaulted says so.
+func parseEnvironment(env string) (account, region string, defaulted bool) {
 	account, region = DefaultAccount, DefaultRegion
 	rest, ok := strings.CutPrefix(env, "aws://")
 	if !ok {
-		return
+		return account, region, true
 	}
 	acct, reg, _ := strings.Cut(rest, "/")
 	if acct != "" && acct != "unknown-account" {
 		account = acct
+	} else {
+		defaulted = true
 	}
 	if reg != "" && reg != "unknown-region" {
 		region = reg
+	} else {
+		defaulted = true
 	}
-	return
+	return account, region, defaulted
 }
 
 func readJSON(path string, v any) error {

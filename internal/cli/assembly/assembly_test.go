@@ -3,6 +3,7 @@ package assembly
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,12 +27,12 @@ func TestLoadReadsStacksNestedAssembliesAndAssets(t *testing.T) {
 	a, _ := load(t)
 	var got []string
 	for _, s := range a.Stacks {
-		got = append(got, s.Name+" "+s.Account+" "+s.Region+" "+s.Partition())
+		got = append(got, fmt.Sprint(s.Name, " ", s.Account, " ", s.Region, " ", s.Partition(), " agnostic=", s.Agnostic))
 	}
 	want := []string{
-		"App 111122223333 ap-northeast-1 aws",
-		"Prod-App 444455556666 cn-north-1 aws-cn",
-		"SharedStack 123456789012 us-east-1 aws", // environment-agnostic: the defaults
+		"App 111122223333 ap-northeast-1 aws agnostic=false",
+		"Prod-App 444455556666 cn-north-1 aws-cn agnostic=false",
+		"SharedStack 123456789012 us-east-1 aws agnostic=true", // environment-agnostic: the defaults
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("stacks:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
