@@ -57,6 +57,12 @@ func Launch(ctx context.Context, root string) (*Server, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%w (looked for %s)", ErrNotInstalled, bin)
 	}
+	return LaunchBinary(ctx, bin)
+}
+
+// LaunchBinary is Launch with the dynalite executable bin, wherever it is
+// installed.
+func LaunchBinary(ctx context.Context, bin string) (*Server, error) {
 	// The port is free when asked for but may be taken before dynalite binds
 	// it; try again then.
 	var err error
