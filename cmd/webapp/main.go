@@ -22,6 +22,7 @@ import (
 // the exit code.
 var commands = map[string]func(args []string) int{
 	"local": runLocal,
+	"new":   runNew,
 }
 
 func main() {
