@@ -1,4 +1,4 @@
-package main
+package devserver
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 )
 
 // TestStaticPathTraversalServesNothingOutside sends traversal paths to the
-// local server over a real connection, so that no client cleans them first.
+// router over a real connection, so that no client cleans them first.
 // A secret one level above the static directory, and /etc/passwd, never
 // come back: each answer is a 4xx, or the app's answer for a path that is
 // not a static one.
@@ -25,7 +25,7 @@ func TestStaticPathTraversalServesNothingOutside(t *testing.T) {
 	const secret = "secret-outside-static"
 	writeFile(t, filepath.Join(root, "secret.txt"), secret)
 	writeFile(t, filepath.Join(root, "static", "css", "site.css"), "body{}")
-	srv := httptest.NewServer(newHandler(staticpaths.Default(), os.DirFS(filepath.Join(root, "static")), appStub))
+	srv := httptest.NewServer(route(staticpaths.Default(), os.DirFS(filepath.Join(root, "static")), appStub))
 	defer srv.Close()
 
 	for _, path := range []string{
