@@ -48,7 +48,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	opts := localsite.Options{Root: root, Addr: "127.0.0.1:0", Log: siteLog, Tap: events.add, Synth: localsite.SynthNever}
+	opts := localsite.Options{Dir: root, Addr: "127.0.0.1:0", Log: siteLog, Tap: events.add, Synth: localsite.SynthNever}
 	st, err := localsite.CheckStale(root, filepath.Join(root, "cdk.out"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

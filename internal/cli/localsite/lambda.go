@@ -297,7 +297,7 @@ func rebuildNative(root, bootstrap, outDir string) (*NativeBuild, error) {
 	}
 	defer os.Remove(same)
 	if sum(same) != sum(bootstrap) {
-		return nil, fmt.Errorf("go build %s %s for %s/%s in %s does not make the asset's bootstrap byte for byte (is cdk.out older than the source? synthesize again)",
+		return nil, fmt.Errorf("go build %s %s for %s/%s in %s does not make the asset's bootstrap byte for byte: is the assembly older than the source? synthesize again (-synth always)",
 			strings.Join(flags, " "), bi.Path, target["GOOS"], target["GOARCH"], root)
 	}
 	native := filepath.Join(outDir, "bootstrap")

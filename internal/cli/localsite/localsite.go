@@ -24,6 +24,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,10 +39,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/gowebapp/webapp/tools/dynalitetest"
 	"github.com/gowebapp/webapp/internal/cli/assembly"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
+	"github.com/gowebapp/webapp/tools/dynalitetest"
 )
 
 // SynthMode says when Start synthesizes the assembly.
@@ -57,17 +60,21 @@ const (
 	SynthAlways
 )
 
-// Options configure Start.
+// Options configure Start. Its messages name `webapp local`'s flags
+// (-dir, -out, -synth) where they say what to do.
 type Options struct {
-	// Root is the CDK app's directory: cdk.json, node_modules (the CDK CLI,
-	// dynalite) and the Go module of the function. Default: ".".
-	Root string
-	// Out is the assembly's directory. Default: Root/cdk.out.
+	// Dir is the project: the CDK app's directory, with cdk.json. It is
+	// what is synthesized, and where the CDK CLI, dynalite and the
+	// function's Go module are looked for. Default: see ProjectDir.
+	Dir string
+	// Out is the assembly's directory. Default: the project's, cdk.json's
+	// "output" or cdk.out.
 	Out string
-	// Synth says when to synthesize; SynthArgs are added to `cdk synth`
-	// (e.g. -c stage=prod).
-	Synth     SynthMode
-	SynthArgs []string
+	// Synth says when to synthesize.
+	Synth SynthMode
+	// Context is CDK context for the synthesis, as `cdk synth -c
+	// key=value` gives it.
+	Context map[string]string
 	// Stack is the stack to serve. Default: the one with a CloudFront
 	// distribution.
 	Stack string
@@ -91,101 +98,100 @@ type Options struct {
 type Local struct {
 	// URL is the site's address, http://127.0.0.1:PORT/.
 	URL string
+	// Project is what it runs, and Out the assembly's directory (absolute).
+	Project *Project
+	Out     string
 	// Site is what it serves.
 	Site *Site
 	// Notes say how the local site differs from the deployed one, for the
 	// user: synthesis, emulation, stand-ins, what is not emulated.
 	Notes []string
 	// DynamoDB is dynalite's endpoint, "" without tables.
+	//
+	// Site, Notes and DynamoDB describe the assembly being served: Reload
+	// replaces them, so read them where Reload is called.
 	DynamoDB string
 
+	opts    Options
+	ln      net.Listener
 	srv     *http.Server
 	served  chan error
-	mu      sync.Mutex
+	current atomic.Pointer[instance]
+
+	mu       sync.Mutex // serializes Reload and Close
+	closed   bool
+	retiring sync.WaitGroup // instances a reload replaced, until they stop
+}
+
+// instance is one assembly being served: its site and everything it
+// started. A reload builds a new instance beside the old one and swaps
+// them, so the address never stops answering.
+type instance struct {
+	site    *Site
+	notes   []string
+	handler http.Handler
 	closers []func()
+
+	// db is dynalite with the site's tables; an instance whose tables are
+	// the same as the previous one's shares its dynalite (and items), and
+	// the newest owns it.
+	db       *dynalitetest.Server
+	dbTables string // the tables' definitions, to tell whether they changed
+	ownsDB   bool
+
+	// Each request holds mu for reading while it runs; retire takes it for
+	// writing, so the instance stops only after its requests finish.
+	mu      sync.RWMutex
+	retired bool
 }
 
 // Start synthesizes if needed, reads the assembly, starts what the site
 // needs and serves it. Close stops everything.
 func Start(ctx context.Context, opts Options) (_ *Local, err error) {
-	opts.Root = cmp.Or(opts.Root, ".")
-	if opts.Root, err = filepath.Abs(opts.Root); err != nil {
+	dir, err := ProjectDir(opts.Dir, opts.Out)
+	if err != nil {
 		return nil, err
 	}
-	opts.Out = cmp.Or(opts.Out, filepath.Join(opts.Root, "cdk.out"))
+	project, err := LoadProject(dir)
+	if err != nil {
+		return nil, err
+	}
+	out, err := filepath.Abs(cmp.Or(opts.Out, project.Out))
+	if err != nil {
+		return nil, err
+	}
+	if exists(filepath.Join(out, "cdk.json")) {
+		return nil, fmt.Errorf("localsite: %s has a cdk.json: it is a CDK app's directory, not a cloud assembly: name it with -dir", out)
+	}
 	opts.Addr = cmp.Or(opts.Addr, "127.0.0.1:8080")
 	opts.Concurrency = cmp.Or(opts.Concurrency, 4)
 	if opts.Log == nil {
 		opts.Log = os.Stderr
 	}
-	l := &Local{served: make(chan error, 1)}
+	l := &Local{Project: project, Out: out, opts: opts, served: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			l.Close()
 		}
 	}()
 
-	ln, err := net.Listen("tcp", opts.Addr) // first, so that a busy port fails fast
+	// First, so that a busy port fails fast.
+	if l.ln, err = net.Listen("tcp", opts.Addr); err != nil {
+		return nil, err
+	}
+	l.URL = "http://" + l.ln.Addr().String() + "/"
+
+	notes, err := l.ensureAssembly(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l.closers = append(l.closers, func() { ln.Close() })
-	l.URL = "http://" + ln.Addr().String() + "/"
-
-	if err := l.ensureAssembly(ctx, opts); err != nil {
-		return nil, err
-	}
-	asm, err := assembly.Load(opts.Out)
+	inst, err := l.newInstance(ctx, notes, nil)
 	if err != nil {
 		return nil, err
 	}
-	stack, err := pickStack(asm, opts.Stack)
-	if err != nil {
-		return nil, err
-	}
-	if l.Site, err = NewSite(stack, ""); err != nil {
-		return nil, err
-	}
-
-	invokers := map[*Function]*lambdaRuntime{}
-	if len(l.Site.Tables) > 0 {
-		db, err := dynalitetest.Launch(ctx, opts.Root)
-		if err != nil {
-			return nil, err
-		}
-		l.closers = append(l.closers, db.Stop)
-		l.DynamoDB = db.Endpoint
-		if err := createTables(ctx, db.Client(), l.Site.Tables); err != nil {
-			return nil, err
-		}
-	}
-	for _, id := range slices.Sorted(maps.Keys(l.Site.Functions)) {
-		fn := l.Site.Functions[id]
-		rt, err := l.prepareFunction(fn, stack, opts)
-		if err != nil {
-			return nil, fmt.Errorf("localsite: function %s: %w", id, err)
-		}
-		invokers[fn] = rt
-		l.closers = append(l.closers, rt.Close)
-	}
-
-	var functions functionRunner
-	if len(l.Site.ViewerFunctions) > 0 {
-		n, err := startNode(l.Site.ViewerFunctions, opts.Log)
-		if err != nil {
-			return nil, err
-		}
-		l.closers = append(l.closers, func() { n.Close() })
-		functions = n
-	}
-	invoke := func(ctx context.Context, fn *Function, payload []byte) ([]byte, error) {
-		return invokers[fn].Invoke(ctx, payload)
-	}
-	e := newEdge(l.Site, invoke, functions, opts.Tap, opts.Log)
-	l.describe(stack, asm)
-
-	l.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
-	go func() { l.served <- l.srv.Serve(ln) }()
+	l.install(inst)
+	l.srv = &http.Server{Handler: http.HandlerFunc(l.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	go func() { l.served <- l.srv.Serve(l.ln) }()
 	return l, nil
 }
 
@@ -194,6 +200,12 @@ func (l *Local) Wait() error { return <-l.served }
 
 // Close stops the server and everything it started.
 func (l *Local) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
 	var err error
 	if l.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -201,44 +213,144 @@ func (l *Local) Close() error {
 		if err = l.srv.Shutdown(ctx); errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
+	} else if l.ln != nil {
+		l.ln.Close()
 	}
-	l.mu.Lock()
-	closers := l.closers
-	l.closers = nil
-	l.mu.Unlock()
-	for i := len(closers) - 1; i >= 0; i-- {
-		closers[i]()
+	if inst := l.current.Load(); inst != nil {
+		inst.retire()
 	}
+	l.retiring.Wait()
 	return err
 }
 
-func (l *Local) note(format string, args ...any) {
-	l.Notes = append(l.Notes, fmt.Sprintf(format, args...))
+// newInstance reads the assembly and starts what its site needs: dynalite
+// for the tables (prev's, when they are the same), the functions, node for
+// the CloudFront Functions.
+func (l *Local) newInstance(ctx context.Context, synthNotes []string, prev *instance) (_ *instance, err error) {
+	asm, err := assembly.Load(l.Out)
+	if err != nil {
+		return nil, err
+	}
+	stack, err := pickStack(asm, l.opts.Stack)
+	if err != nil {
+		return nil, err
+	}
+	site, err := NewSite(stack, "")
+	if err != nil {
+		return nil, err
+	}
+	inst := &instance{site: site, notes: synthNotes}
+	defer func() {
+		if err != nil {
+			inst.close()
+		}
+	}()
+	if err := l.startDynamoDB(ctx, inst, prev); err != nil {
+		return nil, err
+	}
+
+	invokers := map[*Function]*lambdaRuntime{}
+	for _, id := range slices.Sorted(maps.Keys(site.Functions)) {
+		fn := site.Functions[id]
+		rt, err := l.prepareFunction(inst, fn, stack)
+		if err != nil {
+			return nil, fmt.Errorf("localsite: function %s: %w", id, err)
+		}
+		invokers[fn] = rt
+		inst.closers = append(inst.closers, rt.Close)
+	}
+	var functions functionRunner
+	if len(site.ViewerFunctions) > 0 {
+		n, err := startNode(site.ViewerFunctions, l.opts.Log)
+		if err != nil {
+			return nil, err
+		}
+		inst.closers = append(inst.closers, func() { n.Close() })
+		functions = n
+	}
+	invoke := func(ctx context.Context, fn *Function, payload []byte) ([]byte, error) {
+		return invokers[fn].Invoke(ctx, payload)
+	}
+	inst.handler = newEdge(site, invoke, functions, l.opts.Tap, l.opts.Log)
+	inst.describe(stack, asm)
+	return inst, nil
 }
 
-func (l *Local) ensureAssembly(ctx context.Context, opts Options) error {
-	st, err := CheckStale(opts.Root, opts.Out)
+// startDynamoDB gives the instance a dynalite with its site's tables: the
+// previous instance's when the tables are the same (their items survive a
+// reload), else a new one, from the project's node_modules or PATH.
+func (l *Local) startDynamoDB(ctx context.Context, inst, prev *instance) error {
+	tables := inst.site.Tables
+	if len(tables) == 0 {
+		return nil
+	}
+	defs, err := json.Marshal(tables)
 	if err != nil {
 		return err
 	}
+	inst.dbTables = string(defs)
+	if prev != nil && prev.db != nil && prev.dbTables == inst.dbTables {
+		inst.db = prev.db
+		return nil
+	}
+	bin, ok := l.Project.tool("dynalite")
+	if !ok {
+		return fmt.Errorf("localsite: the stack has DynamoDB tables, which run in dynalite, and there is no %s nor a dynalite on PATH: %s",
+			bin, l.Project.installHint("dynalite", "4.0.0"))
+	}
+	db, err := dynalitetest.LaunchBinary(ctx, bin)
+	if err != nil {
+		return err
+	}
+	inst.db, inst.ownsDB = db, true
+	if prev != nil && prev.db != nil {
+		inst.notes = append(inst.notes, "the tables' definitions changed: they are new and empty")
+	}
+	return createTables(ctx, db.Client(), tables)
+}
+
+// ensureAssembly synthesizes when opts.Synth says so, and returns the notes
+// about the assembly's freshness.
+func (l *Local) ensureAssembly(ctx context.Context) ([]string, error) {
+	p, mode := l.Project, l.opts.Synth
+	if !p.HasConfig {
+		if mode != SynthNever {
+			return nil, p.cannotSynth()
+		}
+		return []string{fmt.Sprintf("WARNING: %s has no cdk.json: whether %s is up to date with its app cannot be told", p.Dir, rel(p.Dir, l.Out))}, nil
+	}
+	st, err := CheckStale(p.Dir, l.Out)
+	if err != nil {
+		return nil, err
+	}
 	switch {
-	case opts.Synth == SynthAlways || (opts.Synth == SynthIfStale && st.Stale):
+	case mode == SynthAlways || (mode == SynthIfStale && st.Stale):
 		why := "always synthesizing"
-		if opts.Synth != SynthAlways {
+		if mode != SynthAlways {
 			why = st.Reason
 		}
-		fmt.Fprintf(opts.Log, "localsite: %s: running cdk synth…\n", why)
-		start := time.Now()
-		if err := Synth(ctx, opts.Root, opts.Out, opts.SynthArgs, opts.Log); err != nil {
-			return err
-		}
-		l.note("synthesized %s in %.1f s (%s)", rel(opts.Root, opts.Out), time.Since(start).Seconds(), why)
+		n, err := l.synthesize(ctx, why)
+		return []string{n}, err
 	case st.Stale:
-		l.note("WARNING: %s, and synthesis is off: the site runs the last synthesized code, not the current source", st.Reason)
-	default:
-		l.note("%s is up to date with the source", rel(opts.Root, opts.Out))
+		return []string{fmt.Sprintf("WARNING: %s, and synthesis is off (-synth never): the site runs the last synthesized code, not the current source", st.Reason)}, nil
 	}
-	return nil
+	return []string{fmt.Sprintf("%s is up to date with the source in %s", rel(p.Dir, l.Out), p.Dir)}, nil
+}
+
+// synthesize synthesizes the project into l.Out and returns the note that
+// says how, and with which assumed environment.
+func (l *Local) synthesize(ctx context.Context, why string) (string, error) {
+	fmt.Fprintf(l.opts.Log, "localsite: %s: synthesizing %s…\n", why, l.Project.Dir)
+	start := time.Now()
+	s, err := l.Project.Synth(ctx, l.Out, l.opts.Context, l.opts.Log)
+	if err != nil {
+		return "", err
+	}
+	note := fmt.Sprintf("synthesized %s in %.1f s (%s) with %s", rel(l.Project.Dir, l.Out), time.Since(start).Seconds(), why, s.Command)
+	if len(s.Assumed) > 0 {
+		note += fmt.Sprintf("; the app was given %s, offline defaults (set them to synthesize for another account or region)", strings.Join(s.Assumed, " "))
+	}
+	return note, nil
 }
 
 func rel(root, p string) string {
@@ -277,7 +389,8 @@ func pickStack(asm *assembly.Assembly, name string) (*assembly.Stack, error) {
 // not, or — without qemu, or with Native — rebuilt for this machine from
 // the same source with the same flags, after checking that the source
 // builds the asset byte for byte.
-func (l *Local) prepareFunction(fn *Function, stack *assembly.Stack, opts Options) (*lambdaRuntime, error) {
+func (l *Local) prepareFunction(inst *instance, fn *Function, stack *assembly.Stack) (*lambdaRuntime, error) {
+	opts := l.opts
 	dir, bootstrap, err := taskDir(fn)
 	if err != nil {
 		return nil, err
@@ -292,40 +405,64 @@ func (l *Local) prepareFunction(fn *Function, stack *assembly.Stack, opts Option
 	_, qemuErr := exec.LookPath(qemuFor(want))
 	switch {
 	case want == runtime.GOARCH:
-		l.note("function %s: the %s bootstrap runs natively", fn.LogicalID, want)
+		inst.note("function %s: the %s bootstrap runs natively", fn.LogicalID, want)
 	case !opts.Native && qemuErr == nil && want == "arm64":
-		l.note("function %s: the linux/%s bootstrap from cdk.out runs under %s", fn.LogicalID, want, qemuFor(want))
+		inst.note("function %s: the linux/%s bootstrap from the assembly runs under %s", fn.LogicalID, want, qemuFor(want))
 	default:
 		why := qemuFor(want) + " is not installed (Debian: apt-get install qemu-user)"
 		if opts.Native {
 			why = "native builds were asked for"
 		}
-		nb, err := rebuildNative(opts.Root, bootstrap, dir)
+		nb, err := l.rebuild(bootstrap, dir)
 		if err != nil {
 			cleanup()
 			return nil, fmt.Errorf("%s, and the bootstrap cannot be rebuilt for this machine: %w", why, err)
 		}
 		binary = nb.Binary
-		l.note("NOTE function %s: %s: running %s rebuilt for %s/%s with the asset's flags (%s); its rebuild for linux/%s matched the asset byte for byte",
+		inst.note("NOTE function %s: %s: running %s rebuilt for %s/%s with the asset's flags (%s); its rebuild for linux/%s matched the asset byte for byte",
 			fn.LogicalID, why, nb.Package, runtime.GOOS, runtime.GOARCH, strings.Join(nb.Flags, " "), want)
 	}
 	env := []string{}
-	for k, v := range dynalitetest.Env(l.DynamoDB) {
-		if k == "AWS_ENDPOINT_URL_DYNAMODB" && l.DynamoDB == "" {
+	endpoint := ""
+	if inst.db != nil {
+		endpoint = inst.db.Endpoint
+	}
+	for k, v := range dynalitetest.Env(endpoint) {
+		if k == "AWS_ENDPOINT_URL_DYNAMODB" && endpoint == "" {
 			continue
 		}
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
 	env = append(env, "AWS_REGION="+stack.Region, "AWS_DEFAULT_REGION="+stack.Region)
-	return newLambdaRuntime(fn, binary, env, opts.Concurrency, prefixLines(opts.Log, fn.LogicalID+"| "), cleanup), nil
+	log := prefixLines(opts.Log, fn.LogicalID+"| ")
+	done := func() { cleanup(); log.Close() }
+	return newLambdaRuntime(fn, binary, env, opts.Concurrency, log, done), nil
+}
+
+// rebuild rebuilds the bootstrap for this machine in the Go module that
+// holds the project.
+func (l *Local) rebuild(bootstrap, dir string) (*NativeBuild, error) {
+	root, err := modroot.FindFrom(l.Project.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return rebuildNative(root, bootstrap, dir)
+}
+
+func (i *instance) note(format string, args ...any) {
+	i.notes = append(i.notes, fmt.Sprintf(format, args...))
 }
 
 // describe puts what the site serves into the notes.
-func (l *Local) describe(stack *assembly.Stack, asm *assembly.Assembly) {
-	s := l.Site
+func (i *instance) describe(stack *assembly.Stack, asm *assembly.Assembly) {
+	s := i.site
 	var b strings.Builder
-	fmt.Fprintf(&b, "stack %s (%s, account %s): distribution %s (%s), behaviours in order:", stack.Name, stack.Region, stack.Account, s.DistributionID, s.DomainName)
+	fmt.Fprintf(&b, "stack %s (%s, account %s", stack.Name, stack.Region, stack.Account)
+	if stack.Agnostic {
+		fmt.Fprintf(&b, ", assumed: the stack is environment-agnostic")
+	}
+	fmt.Fprintf(&b, "): distribution %s (%s), behaviours in order:", s.DistributionID, s.DomainName)
 	for _, bh := range s.Behaviors {
 		fmt.Fprintf(&b, "\n    %-14s %-28s → %s", bh.PathPattern, strings.Join(bh.AllowedMethods, ","), originName(bh.Origin))
 		if bh.ViewerRequest != nil {
@@ -335,18 +472,18 @@ func (l *Local) describe(stack *assembly.Stack, asm *assembly.Assembly) {
 			fmt.Fprintf(&b, ", response headers policy")
 		}
 	}
-	l.Notes = append([]string{b.String()}, l.Notes...)
+	i.notes = append([]string{b.String()}, i.notes...)
 	for _, t := range s.Tables {
-		l.note("table %s is %s in dynalite at %s (in memory: gone when the site stops)", t.LogicalID, t.Name, l.DynamoDB)
+		i.note("table %s is %s in dynalite at %s (in memory: gone when the site stops)", t.LogicalID, t.Name, i.db.Endpoint)
 	}
 	refs := asm.DynamicReferences()
 	for _, ref := range slices.Sorted(maps.Keys(refs)) {
-		l.note("dynamic reference %s resolves to a local stand-in", ref)
+		i.note("dynamic reference %s resolves to a local stand-in", ref)
 	}
 	for _, w := range s.Warnings {
-		l.note("NOT EMULATED: %s", w)
+		i.note("NOT EMULATED: %s", w)
 	}
-	l.note("not emulated anywhere: caching (every response is a miss), TLS (loopback speaks HTTP), geolocation headers, WAF, IAM permissions")
+	i.note("not emulated anywhere: caching (every response is a miss), TLS (loopback speaks HTTP), geolocation headers, WAF, IAM permissions")
 }
 
 func originName(o *Origin) string {
@@ -373,8 +510,9 @@ func originName(o *Origin) string {
 	return "origin " + o.ID + " (not emulated)"
 }
 
-// prefixLines returns a writer that writes each line to w with prefix.
-func prefixLines(w io.Writer, prefix string) io.Writer {
+// prefixLines returns a writer that writes each line to w with prefix,
+// until it is closed.
+func prefixLines(w io.Writer, prefix string) io.WriteCloser {
 	pr, pw := io.Pipe()
 	go func() {
 		sc := bufio.NewScanner(pr)

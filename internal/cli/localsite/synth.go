@@ -1,16 +1,19 @@
 package localsite
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -46,6 +49,7 @@ func CheckStale(root, out string) (Staleness, error) {
 	}
 	built := st.ModTime()
 	excludes := watchExcludes(root)
+	isSource := sourceFiles(root, out)
 	outAbs, _ := filepath.Abs(out)
 	var newest string
 	var newestTime time.Time
@@ -68,7 +72,7 @@ func CheckStale(root, out string) (Staleness, error) {
 			}
 			return nil
 		}
-		if !isSource(rel) || watchExcluded(rel, excludes) && rel != "cdk.json" {
+		if !isSource(rel) {
 			return nil
 		}
 		info, err := d.Info()
@@ -89,7 +93,34 @@ func CheckStale(root, out string) (Staleness, error) {
 	return Staleness{}, nil
 }
 
-func isSource(rel string) bool {
+// sourceFiles returns what CheckStale counts as a source of the assembly
+// in out, and what Local.Watch reloads on: given a path relative to root,
+// slash-separated, whether it is a source file that cdk.json's
+// watch.exclude does not exclude (cdk.json itself always counts) and that
+// is not in the assembly.
+func sourceFiles(root, out string) func(rel string) bool {
+	excludes := watchExcludes(root)
+	outRel := ""
+	rootAbs, err1 := filepath.Abs(root)
+	outAbs, err2 := filepath.Abs(out)
+	if r, err := filepath.Rel(rootAbs, outAbs); err1 == nil && err2 == nil && err == nil && !strings.HasPrefix(r, "..") {
+		outRel = filepath.ToSlash(r)
+	}
+	return func(rel string) bool {
+		switch {
+		case outRel != "" && (rel == outRel || strings.HasPrefix(rel, outRel+"/")):
+			return false
+		case rel == "cdk.json":
+			return true
+		}
+		return isSourceFile(rel) && !watchExcluded(rel, excludes)
+	}
+}
+
+// isSourceFile reports whether rel is a file the app is built from:
+// go.mod, go.sum, cdk.json, Go files other than tests, templates, styles
+// and scripts, and every file in a static directory.
+func isSourceFile(rel string) bool {
 	switch path.Base(rel) {
 	case "go.mod", "go.sum", "cdk.json":
 		return true
@@ -159,32 +190,181 @@ func globMatch(pat, parts []string) bool {
 	return ok && globMatch(pat[1:], parts[1:])
 }
 
-// Synth runs `cdk synth` in root, writing the assembly to out, with the
-// offline environment the Makefile uses unless the caller's environment
-// says otherwise. Its output goes to log.
-func Synth(ctx context.Context, root, out string, args []string, log io.Writer) error {
-	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		return fmt.Errorf("localsite: %s is missing: run `make deps` to install the CDK CLI", cdk)
+// offlineDefaults are the environment a synthesis gets for what the
+// caller's environment leaves unset: the account and region for apps that
+// follow the CDK_DEPLOY_ convention (the CDK CLI sets CDK_DEFAULT_REGION
+// itself, to us-east-1 without an AWS profile, so offline that one cannot
+// choose the region). The account is AWS's documentation account.
+var offlineDefaults = []struct{ key, value string }{
+	{"CDK_DEPLOY_ACCOUNT", "123456789012"},
+	{"CDK_DEPLOY_REGION", "ap-northeast-1"},
+}
+
+// maxContextJSON is the most CDK_CONTEXT_JSON carries here. The CLI puts
+// what does not fit in an environment variable (128 KiB on Linux, with the
+// rest of the environment) in a file instead; this does not.
+const maxContextJSON = 100 << 10
+
+// Synthesis says how a project was synthesized, for the user.
+type Synthesis struct {
+	// Command is what ran, e.g. "node_modules/.bin/cdk synth" or
+	// "go run . (cdk.json's app, run as the CDK CLI runs it)".
+	Command string
+	// Assumed are the offline defaults the app was given, KEY=value, for
+	// the variables the caller's environment does not set.
+	Assumed []string
+}
+
+// Synth synthesizes the project into out. With a CDK CLI — the project's
+// node_modules/.bin/cdk, else cdk on PATH — it runs `cdk synth` in the
+// project; without one it runs cdk.json's app command the way the CLI
+// does (see runApp). cdkContext is the -c key=value context. The app's
+// output goes to log.
+func (p *Project) Synth(ctx context.Context, out string, cdkContext map[string]string, log io.Writer) (*Synthesis, error) {
+	if err := p.cannotSynth(); err != nil {
+		return nil, err
 	}
-	argv := append([]string{"synth", "--quiet", "--output", out}, args...)
-	cmd := exec.CommandContext(ctx, cdk, argv...)
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = os.Environ()
-	for k, v := range map[string]string{
-		"CDK_DEPLOY_ACCOUNT": "123456789012",
-		"CDK_DEPLOY_REGION":  "ap-northeast-1",
-	} {
-		if os.Getenv(k) == "" {
-			cmd.Env = append(cmd.Env, k+"="+v)
+	if err := checkContextKeys(cdkContext); err != nil {
+		return nil, err
+	}
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	env := os.Environ()
+	s := &Synthesis{}
+	for _, d := range offlineDefaults {
+		if os.Getenv(d.key) == "" {
+			env = append(env, d.key+"="+d.value)
+			s.Assumed = append(s.Assumed, d.key+"="+d.value)
 		}
 	}
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("localsite: cdk %s: %w", strings.Join(argv, " "), err)
+	if cli, ok := p.tool("cdk"); ok {
+		argv := []string{"synth", "--quiet", "--output", out}
+		for _, k := range slices.Sorted(maps.Keys(cdkContext)) {
+			argv = append(argv, "-c", k+"="+cdkContext[k])
+		}
+		s.Command = rel(p.Dir, cli) + " synth"
+		if err := p.run(ctx, cli, argv, env, log); err != nil {
+			return nil, fmt.Errorf("localsite: %s %s in %s: %w (its output is above)", cli, strings.Join(argv, " "), p.Dir, err)
+		}
+	} else {
+		s.Command = p.App + " (cdk.json's app, run as the CDK CLI runs it: no CDK CLI in node_modules or on PATH)"
+		if err := p.runApp(ctx, out, cdkContext, env, log); err != nil {
+			return nil, err
+		}
+	}
+	manifest := filepath.Join(out, "manifest.json")
+	if !exists(manifest) {
+		return nil, fmt.Errorf("localsite: %s wrote no cloud assembly to %s: does the app call app.Synth?", s.Command, out)
 	}
 	// cdk synth leaves an unchanged manifest's time alone; touch it, so
 	// the assembly counts as newer than the sources it was made from.
 	now := time.Now()
-	return os.Chtimes(filepath.Join(out, "manifest.json"), now, now)
+	return s, os.Chtimes(manifest, now, now)
+}
+
+// runApp synthesizes without the CDK CLI, as the CLI's execProgram does:
+// cdk.json's "build", then its "app", each by sh in the project, with the
+// assembly's directory in CDK_OUTDIR, the context in CDK_CONTEXT_JSON (see
+// appContext) and CDK_DEFAULT_REGION as the CLI sets it without an AWS
+// profile.
+func (p *Project) runApp(ctx context.Context, out string, cdkContext map[string]string, env []string, log io.Writer) error {
+	appCtx, err := p.appContext(cdkContext)
+	if err != nil {
+		return err
+	}
+	js, err := json.Marshal(appCtx)
+	if err != nil {
+		return fmt.Errorf("localsite: the context: %w", err)
+	}
+	if len(js) > maxContextJSON {
+		return fmt.Errorf("localsite: the context is %d bytes, more than CDK_CONTEXT_JSON carries here: "+
+			"install the CDK CLI in the project (npm install --save-dev aws-cdk), which passes it in a file", len(js))
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("localsite: %w", err)
+	}
+	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
+	env = append(env, "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+string(js), "CDK_DEFAULT_REGION="+region)
+	for _, step := range []struct{ key, command string }{{"build", p.Build}, {"app", p.App}} {
+		if step.command == "" {
+			continue
+		}
+		if err := p.run(ctx, "sh", []string{"-c", step.command}, env, log); err != nil {
+			return fmt.Errorf("localsite: cdk.json's %s, %s, failed in %s: %w (its output is above)", step.key, step.command, p.Dir, err)
+		}
+	}
+	return nil
+}
+
+func (p *Project) run(ctx context.Context, name string, args, env []string, log io.Writer) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = p.Dir
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = log, log
+	ownGroup(cmd)
+	cmd.WaitDelay = 5 * time.Second // for output pipes a stray grandchild holds
+	return cmd.Run()
+}
+
+// appContext is the context the CDK CLI gives the app: cdk.context.json's
+// saved values, under cdk.json's "context", under the -c values, under the
+// keys the CLI adds to every synthesis (aws-cdk's contextFromSettings,
+// which cdk.json's pathMetadata, assetMetadata, versionReporting, staging
+// and bundlingStacks settings adjust). ~/.cdk.json is not read.
+func (p *Project) appContext(cdkContext map[string]string) (map[string]any, error) {
+	merged := map[string]any{}
+	saved := filepath.Join(p.Dir, "cdk.context.json")
+	if b, err := os.ReadFile(saved); err == nil {
+		if err := json.Unmarshal(b, &merged); err != nil {
+			return nil, fmt.Errorf("localsite: %s: %w", saved, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("localsite: %w", err)
+	}
+	maps.Copy(merged, p.config.Context)
+	for k, v := range cdkContext {
+		merged[k] = v
+	}
+	maps.Copy(merged, p.config.cliContext())
+	return merged, nil
+}
+
+// cliContext is what the CDK CLI adds to the context of every synthesis.
+func (c cdkConfig) cliContext() map[string]any {
+	on := func(setting *bool) bool { return setting == nil || *setting }
+	bundling := c.BundlingStacks
+	if bundling == nil {
+		bundling = []string{"**"}
+	}
+	ctx := map[string]any{
+		"aws:cdk:bundling-stacks":                   bundling,
+		"@aws-cdk/core:failSynthOnValidationErrors": false,
+	}
+	if on(c.PathMetadata) {
+		ctx["aws:cdk:enable-path-metadata"] = true
+	}
+	if on(c.AssetMetadata) {
+		ctx["aws:cdk:enable-asset-metadata"] = true
+	}
+	if on(c.VersionReporting) {
+		ctx["aws:cdk:version-reporting"] = true
+	} else {
+		ctx["aws:cdk:disable-version-reporting"] = true
+	}
+	if !on(c.Staging) {
+		ctx["aws:cdk:disable-asset-staging"] = true
+	}
+	return ctx
+}
+
+// checkContextKeys refuses -c keys the CLI reserves for itself.
+func checkContextKeys(cdkContext map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(cdkContext)) {
+		if strings.HasPrefix(k, "aws:") {
+			return fmt.Errorf("localsite: -c %s: context keys starting with aws: are reserved for the CDK itself", k)
+		}
+	}
+	return nil
 }
