@@ -264,16 +264,3 @@ func (d *dependsOnWithoutRole) Produce(_ awscdk.IResolveContext) interface{} {
 	sort.Strings(ids)
 	return ids
 }
-
-// pinFeatureFlags sets, for the construct's own subtree only, the feature
-// flags whose CDK default would make its templates fail the gates, so that
-// they hold in an app whose cdk.json sets none (Solutions Constructs do the
-// same with node.setContext). It must run before the construct has children.
-//
-//   - @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy: the static bucket's
-//     server access logs (AccessLogging) are let into the log bucket by a
-//     bucket policy rather than the LogDeliveryWrite ACL, which the validator
-//     reports as deprecated (W3045).
-func pinFeatureFlags(this constructs.Construct) {
-	this.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
-}
