@@ -2,14 +2,42 @@ package webapp
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/gowebapp/webapp/tools/cdktest"
 )
+
+// TestRecommendedAndPinnedFlagsAreCdkJsons: this repository's cdk.json, the
+// sample app's, holds what the construct recommends and what it pins.
+func TestRecommendedAndPinnedFlagsAreCdkJsons(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(cdktest.ModuleRoot(t), "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdkJSON struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	for name, flags := range map[string]map[string]any{"RecommendedContext": RecommendedContext(), "pinnedFlags": pinnedFlags()} {
+		for flag, want := range flags {
+			if got, ok := cdkJSON.Context[flag]; !ok || !reflect.DeepEqual(got, want) {
+				t.Errorf("cdk.json sets %s to %v, want %s's %v", flag, got, name, want)
+			}
+		}
+	}
+}
 
 // defaultFlagsSite is a WebApp in an app whose cdk.json sets no feature
 // flag but those of context, as an importer's may. Its code is prebuilt:
@@ -54,4 +82,58 @@ func TestPinnedFlagsHoldUnderDefaultFlags(t *testing.T) {
 			t.Errorf("access log DestinationArn = %s, want arn:…:log-group:<name of %s> without the Arn attribute's :*", dest, logGroup)
 		}
 	})
+}
+
+// warningIDs returns the acknowledgeable warnings on c, message by id.
+func warningIDs(c constructs.IConstruct) map[string]string {
+	warnings := map[string]string{}
+	for _, m := range *c.Node().Metadata() {
+		data := fmt.Sprint(m.Data)
+		if *m.Type != "aws:cdk:warning" || !strings.HasSuffix(data, "]") {
+			continue
+		}
+		if i := strings.LastIndex(data, " [ack: "); i >= 0 {
+			warnings[data[i+len(" [ack: "):len(data)-1]] = data[:i]
+		}
+	}
+	return warnings
+}
+
+// TestUnsetFlagsAreWarnedAbout: an app that leaves a flag of
+// RecommendedContext unset is told, by a warning that names the flag and
+// the value for cdk.json; an app that sets it either way is not.
+func TestUnsetFlagsAreWarnedAbout(t *testing.T) {
+	role, logGroup := "webapp:"+disableCloudWatchRoleFlag, "webapp:"+useCdkManagedLogGroupFlag
+	tests := []struct {
+		name    string
+		context map[string]any
+		edit    func(*Props)
+		want    []string
+	}{
+		{"CDK's defaults", nil, nil, []string{role, logGroup}},
+		{"RecommendedContext", RecommendedContext(), nil, nil},
+		{"both set to false: the app's choice", map[string]any{disableCloudWatchRoleFlag: false, useCdkManagedLogGroupFlag: false}, nil, nil},
+		{"ApiCloudWatchRole says which", nil, func(p *Props) { p.ApiCloudWatchRole = new(false) }, []string{logGroup}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := defaultFlagsSite(t, tt.context, tt.edit)
+			warnings := warningIDs(w)
+			var got []string
+			for id, message := range warnings {
+				flag, isFlag := strings.CutPrefix(id, "webapp:@aws-cdk/")
+				if !isFlag {
+					continue
+				}
+				got = append(got, id)
+				if want := fmt.Sprintf("put \"@aws-cdk/%s\": true into cdk.json's context", flag); !strings.Contains(message, want) {
+					t.Errorf("warning %s = %q, want it to say %s", id, message, want)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("flag warnings = %q, want %q; all warnings: %v", got, tt.want, warnings)
+			}
+		})
+	}
 }

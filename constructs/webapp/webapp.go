@@ -117,6 +117,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 
 	this := constructs.NewConstruct(scope, &id)
 	pinFeatureFlags(this)
+	warnUnsetFlags(this, p)
 	w := &WebApp{Construct: this, StageName: p.Stage}
 	warnUnservedStaticFiles(this, p.StaticDir, p.StaticPaths)
 
