@@ -136,6 +136,7 @@ type assetManifest struct {
 }
 
 // ErrNoAssembly is wrapped by Load's error when dir has no manifest.json.
+// How to make one depends on the project, so the caller says what to do.
 var ErrNoAssembly = errors.New("no cloud assembly")
 
 // Load reads the assembly in dir, and the nested assemblies it refers to.
@@ -156,7 +157,7 @@ func (a *Assembly) load(dir string) error {
 	var m manifest
 	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("assembly: %w in %s (no manifest.json): run cdk synth", ErrNoAssembly, dir)
+			return fmt.Errorf("assembly: %w in %s (no manifest.json)", ErrNoAssembly, dir)
 		}
 		return err
 	}

@@ -228,7 +228,9 @@ func (l *Local) Close() error {
 // the CloudFront Functions.
 func (l *Local) newInstance(ctx context.Context, synthNotes []string, prev *instance) (_ *instance, err error) {
 	asm, err := assembly.Load(l.Out)
-	if err != nil {
+	if errors.Is(err, assembly.ErrNoAssembly) && l.opts.Synth == SynthNever {
+		return nil, fmt.Errorf("%w, and synthesis is off (-synth never): synthesize the app into it, or drop -synth never", err)
+	} else if err != nil {
 		return nil, err
 	}
 	stack, err := pickStack(asm, l.opts.Stack)

@@ -185,6 +185,13 @@ func TestStartRefusesADirectoryThatIsNotACDKApp(t *testing.T) {
 		t.Errorf("Start: %v\nnames make, which the directory does not have", err)
 	}
 
+	empty := t.TempDir()
+	_, err = Start(context.Background(), Options{Out: empty, Synth: SynthNever, Addr: "127.0.0.1:0", Log: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "no cloud assembly in "+empty) || !strings.Contains(err.Error(), "drop -synth never") ||
+		strings.Contains(err.Error(), "cdk synth") {
+		t.Errorf("Start -synth never without an assembly: %v, want it to say there is none and to drop -synth never, not to run a CLI the project may lack", err)
+	}
+
 	project := t.TempDir()
 	writeFiles(t, project, map[string]string{"cdk.json": `{"app": "go run ."}`})
 	if _, err := Start(context.Background(), Options{Out: project, Addr: "127.0.0.1:0", Log: io.Discard}); err == nil ||
