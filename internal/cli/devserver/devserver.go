@@ -93,7 +93,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(opts.Listener) }()
-	s.printf("serving http://%s/ : %s from %s/, every other path from %s (Ctrl-C to stop)\n",
+	s.printf("http://%s/ serves %s from %s/ and every other path from %s (Ctrl-C to stop)\n",
 		opts.Listener.Addr(), strings.Join(s.staticPaths, ", "), s.staticDir, s.function)
 	s.reload(ctx, watch.Change{})
 
@@ -239,8 +239,14 @@ func (s *server) reload(ctx context.Context, c watch.Change) {
 	if p := s.running(); p != nil {
 		if sum, err := fileSum(bin); err == nil && sum == p.sum {
 			os.Remove(bin)
-			s.printf("checked in %.1fs%s: the function is the same, still running\n", time.Since(began).Seconds(), why)
-			s.update(func() { s.broken, s.reloading = nil, false })
+			back := ""
+			s.update(func() {
+				if s.broken != nil {
+					back = "; the pages are served again"
+				}
+				s.broken, s.reloading = nil, false
+			})
+			s.printf("checked in %.1fs%s: the function is the same, still running%s\n", time.Since(began).Seconds(), why, back)
 			return
 		}
 	}

@@ -24,8 +24,8 @@ const buildTimeout = 3 * time.Minute
 
 // TestRunReloadsOnChange edits a real project's function and checks each
 // outcome, in the order a developer meets them: the first start, an edit,
-// an edit that leaves the binary the same, a build error, a function that
-// exits at start, one that crashes later, and each recovery.
+// an edit that leaves the binary the same, a build error and its undoing, a
+// function that exits at start, one that crashes later, and each recovery.
 func TestRunReloadsOnChange(t *testing.T) {
 	p := newProject(t, "version 1")
 	p.write("static/css/site.css", "body { color: teal }")
@@ -47,6 +47,10 @@ func TestRunReloadsOnChange(t *testing.T) {
 	p.waitFor("build failed (lambda/main.go changed)", "lambda/main.go:", "undefined: undefinedThing")
 	p.wantPage("/", 500, "the build of ./lambda failed", "lambda/main.go:", "undefined: undefinedThing")
 	p.wantPage("/css/site.css", 200, "body { color: teal }") // static files do not depend on the build
+
+	p.writeFunction(`"version 2"`) // undone: the running binary is the one this builds
+	p.waitFor("checked in ", "the function is the same, still running; the pages are served again")
+	p.wantPage("/", 200, "version 2 ")
 
 	p.write("lambda/main.go", "package main\n\nimport \"os\"\n\nfunc main() { println(\"TABLE_NAME is not set\"); os.Exit(1) }\n")
 	p.waitFor("the function exited at start (exit status 1)")

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -77,7 +78,7 @@ func startProcess(ctx context.Context, bin, dir string, env []string, out io.Wri
 	p.cmd.Dir = dir
 	// AWS_LAMBDA_RUNTIME_API would make webapphttp.Start serve Lambda's
 	// events instead: it is cleared in case this shell has it.
-	p.cmd.Env = append(env, webapphttp.LocalAddrEnv+"="+addr, "AWS_LAMBDA_RUNTIME_API=")
+	p.cmd.Env = slices.Concat(env, []string{webapphttp.LocalAddrEnv + "=" + addr, "AWS_LAMBDA_RUNTIME_API="})
 	output := io.MultiWriter(out, p.tail)
 	p.cmd.Stdout, p.cmd.Stderr = output, output
 	p.cmd.SysProcAttr = sysProcAttr()
