@@ -12,9 +12,8 @@ import (
 
 // CertificateStackProps configure NewCertificateStack.
 type CertificateStackProps struct {
-	// StackProps are passed to the stack; Env.Region is forced to us-east-1
-	// and CrossRegionReferences to true. Env.Account should be the site
-	// stack's account.
+	// StackProps are passed to the stack; Env.Region is forced to
+	// us-east-1. Env.Account should be the site stack's account.
 	awscdk.StackProps
 	// DomainName is the name the certificate covers. Required.
 	DomainName string
@@ -31,12 +30,18 @@ type CertificateStack struct {
 
 // NewCertificateStack creates a stack in us-east-1 with a DNS-validated
 // certificate for a site whose own stack is in another region: CloudFront only
-// reads certificates from us-east-1. The site's stack must set
-// CrossRegionReferences: true to use the certificate; CDK deploys this stack
-// first and passes the ARN across regions — with the cdk.json flag
-// @aws-cdk/core:defaultCrossStackReferences "weak", as Fn::GetStackOutput,
-// which does not stop the certificate stack from being deleted while the
-// distribution uses it: delete the site's stack first.
+// reads certificates from us-east-1. Pass its Certificate as
+// Props.Certificate (Stage.Certificate does both). Neither stack needs
+// CrossRegionReferences: the certificate's ARN is a plain reference, which
+// CDK carries across regions, deploying this stack first, in the form that
+// the feature flag @aws-cdk/core:defaultCrossStackReferences of the site's
+// stack gives. With "weak" (RecommendedContext) the distribution reads it
+// with Fn::GetStackOutput, which does not stop this stack from being deleted
+// while the distribution uses the certificate: delete the site's stack first.
+// Unset, CDK warns and makes it "strong": a custom resource here writes the
+// ARN to SSM parameters in the site's region and one in the site's stack
+// reads them, which keeps this stack from deleting or changing the ARN while
+// the site's stack uses it.
 func NewCertificateStack(scope constructs.Construct, id string, props *CertificateStackProps) *CertificateStack {
 	if props == nil || props.DomainName == "" || props.HostedZone == nil {
 		path := id
@@ -51,7 +56,6 @@ func NewCertificateStack(scope constructs.Construct, id string, props *Certifica
 		env.Account = sp.Env.Account
 	}
 	sp.Env = &env
-	sp.CrossRegionReferences = jsii.Bool(true)
 	if sp.Description == nil {
 		sp.Description = jsii.String("Certificate in us-east-1 for the CloudFront distribution of " + props.DomainName)
 	}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gowebapp/webapp/tools/cdktest"
 )
@@ -134,6 +136,48 @@ func TestUnsetFlagsAreWarnedAbout(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("flag warnings = %q, want %q; all warnings: %v", got, tt.want, warnings)
 			}
+		})
+	}
+}
+
+// TestCertificateCrossesRegionsWithoutCrossRegionReferences holds what
+// NewCertificateStack says: neither stack sets CrossRegionReferences, and
+// @aws-cdk/core:defaultCrossStackReferences of the site's stack decides how
+// the distribution reads the certificate's ARN.
+func TestCertificateCrossesRegionsWithoutCrossRegionReferences(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		context map[string]any
+		strong  bool
+	}{
+		{"weak: Fn::GetStackOutput", map[string]any{defaultCrossStackReferencesFlag: "weak"}, false},
+		{"unset: CDK's strong, through SSM", nil, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			app := cdktest.NewDefaultFlagsApp(t, tt.context)
+			site := newTestStack(app)
+			zone := awsroute53.HostedZone_FromHostedZoneAttributes(site, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+				HostedZoneId: jsii.String("Z0123456789ABCDEFGHIJ"), ZoneName: jsii.String("example.com"),
+			})
+			cert := NewCertificateStack(app, "TestCertificate", &CertificateStackProps{
+				StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: site.Account()}},
+				DomainName: "www.example.com", HostedZone: zone,
+			})
+			p := baseProps()
+			p.DomainName, p.HostedZone, p.Certificate = "www.example.com", zone, cert.Certificate
+			NewWebApp(site, "Site", &p)
+			tpl := assertions.Template_FromStack(site, nil)
+
+			arn, _ := json.Marshal(distributionConfig(t, tpl)["ViewerCertificate"].(map[string]any)["AcmCertificateArn"])
+			readers := 0
+			if tt.strong {
+				readers = 1
+			}
+			if got := strings.Contains(string(arn), "Fn::GetStackOutput"); got == tt.strong {
+				t.Errorf("AcmCertificateArn = %s, want Fn::GetStackOutput: %v", arn, !tt.strong)
+			}
+			cdktest.Count(t, tpl, "Custom::CrossRegionExportReader", readers)
+			cdktest.Count(t, assertions.Template_FromStack(cert.Stack, nil), "Custom::CrossRegionExportWriter", readers)
 		})
 	}
 }

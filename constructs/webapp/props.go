@@ -624,7 +624,7 @@ func (p Props) validateDomain(region string, add func(string, ...any)) {
 	case unresolved(region):
 		add("DomainName %q needs a certificate in us-east-1, but the stack has no region at synth time: set the stack's Env (CDK_DEFAULT_REGION), or pass Certificate", p.DomainName)
 	case region != "us-east-1":
-		add("DomainName %q needs a certificate in us-east-1, but the stack is in %s: pass Certificate, for example from webapp.NewCertificateStack (a us-east-1 stack with CrossRegionReferences), or deploy this stack to us-east-1", p.DomainName, region)
+		add("DomainName %q needs a certificate in us-east-1, but the stack is in %s: pass Certificate, for example from webapp.NewCertificateStack (a stack in us-east-1; Stage.Certificate adds one), or deploy this stack to us-east-1", p.DomainName, region)
 	}
 }
 
