@@ -21,6 +21,7 @@ import (
 // commands are the subcommands, each taking its own arguments and returning
 // the exit code.
 var commands = map[string]func(args []string) int{
+	"dev":   runDev,
 	"local": runLocal,
 	"new":   runNew,
 }
