@@ -21,12 +21,23 @@ const (
 )
 
 // RecommendedContext returns the cdk.json context that WebApp's documented
-// behaviour assumes where the flag acts on more than the construct's own
-// subtree, so that the construct cannot set it itself: a new project's
-// cdk.json should hold these, beside CDK's own recommended flags. An app
-// that leaves one of the first two unset gets a synth warning that names it.
-// The flags that act on the construct's subtree alone it sets there itself,
-// whatever cdk.json says (see pinnedFlags).
+// behaviour assumes, for feature flags that act beyond the construct's own
+// subtree, so that it cannot set them itself. A new project's cdk.json should
+// hold them, beside CDK's own recommended flags:
+//
+//   - @aws-cdk/aws-apigateway:disableCloudWatchRole true: no account-wide API
+//     Gateway CloudWatch role unless Props.ApiCloudWatchRole asks for one;
+//   - @aws-cdk/aws-lambda:useCdkManagedLogGroup true: the log group of the
+//     handler that StaticDeployment adds to the stack is the stack's, and
+//     expires its logs;
+//   - @aws-cdk/core:defaultCrossStackReferences "weak": the site's stack reads
+//     NewCertificateStack's certificate with Fn::GetStackOutput.
+//
+// An app that leaves one of the first two unset gets a synth warning that
+// names it (CDK itself warns about the third). The flags that act on the
+// construct's subtree alone, @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy
+// and @aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard, it sets
+// there itself, whatever cdk.json says.
 func RecommendedContext() map[string]any {
 	return map[string]any{
 		// No account-wide API Gateway CloudWatch role unless ApiCloudWatchRole
@@ -79,7 +90,7 @@ func pinFeatureFlags(this constructs.Construct) {
 // that the app leaves unset where CDK's default changes what this WebApp
 // deploys beyond its subtree. A flag set to false is the app's choice and
 // gets no warning. (CDK itself warns when defaultCrossStackReferences is
-// unset and a reference crosses regions.)
+// unset and a reference crosses stacks.)
 func warnUnsetFlags(this constructs.Construct, p Props) {
 	unset := func(scope constructs.IConstruct, flag string) bool {
 		return scope.Node().TryGetContext(jsii.String(flag)) == nil

@@ -264,7 +264,8 @@ type Props struct {
 	// the account's baseline) own it.
 	// Default: as CDK's RestApi decides, by the feature flag
 	// @aws-cdk/aws-apigateway:disableCloudWatchRole: with the flag true (the
-	// default of new CDK apps) no role is created; without it, it is.
+	// default of new CDK apps) no role is created; without it, it is (and
+	// synth warns when the app leaves the flag unset).
 	ApiCloudWatchRole *bool
 
 	// ApiExecutionLogging writes the stage's execution logs (errors only,
