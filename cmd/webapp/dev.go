@@ -5,6 +5,7 @@
 //	go tool webapp dev                          # ./lambda and ./static, on http://127.0.0.1:8080/
 //	go tool webapp dev -function ./function -static public -port 9000
 //	go tool webapp dev -env TABLE_NAME=todos -env LOG_LEVEL=debug
+//	go tool webapp dev -static-paths '/css/*,/images/*,/robots.txt'   # the construct's StaticPaths
 //
 // The function must end its main with webapphttp.Start, which serves HTTP
 // when this command sets WEBAPP_LOCAL_ADDR. Static files are read from their
@@ -24,6 +25,7 @@ import (
 	"syscall"
 
 	"github.com/gowebapp/webapp/internal/cli/devserver"
+	"github.com/gowebapp/webapp/internal/staticpaths"
 )
 
 // envArgs collects -env KEY=VALUE flags.
@@ -41,14 +43,19 @@ func (e *envArgs) Set(v string) error {
 // runDev is `webapp dev`.
 func runDev(args []string) int {
 	fs := flag.NewFlagSet("webapp dev", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: webapp dev [flags]\n\nServes the project's static files and its function on this machine, and restarts\nthe function on every change to a Go file or a template.\n\n")
+		fs.PrintDefaults()
+	}
 	var (
 		opts devserver.Options
-		port = fs.String("port", cmp.Or(os.Getenv("PORT"), "8080"), "port to listen on, on 127.0.0.1 (default $PORT or 8080)")
+		port = fs.String("port", cmp.Or(os.Getenv("PORT"), "8080"), "port to listen on, on 127.0.0.1 ($PORT when set)")
 		env  envArgs
 	)
 	fs.StringVar(&opts.Dir, "dir", ".", "the project's directory: where the function is built, watched for changes")
 	fs.StringVar(&opts.Function, "function", "./lambda", "the function's main package, relative to -dir (the construct's FunctionDir)")
 	fs.StringVar(&opts.StaticDir, "static", "static", "the static files' directory, relative to -dir (the construct's StaticDir)")
+	staticPaths := fs.String("static-paths", strings.Join(staticpaths.Default(), ","), "the URL path patterns served from -static, comma-separated (the construct's StaticPaths)")
 	fs.Var(&env, "env", "KEY=VALUE added to the function's environment (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -56,6 +63,11 @@ func runDev(args []string) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "webapp dev: unexpected argument %q (flags only; -h lists them)\n", fs.Arg(0))
 		return 2
+	}
+	for _, p := range strings.Split(*staticPaths, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			opts.StaticPaths = append(opts.StaticPaths, p)
+		}
 	}
 	opts.Env, opts.Output = env, os.Stdout
 
