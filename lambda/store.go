@@ -23,7 +23,7 @@ type storeFuncs struct {
 	list   func(context.Context, int, string) (todo.Page, error)
 	update func(context.Context, string, todo.Patch) (todo.Todo, error)
 	delete func(context.Context, string, int) error
-	search func(context.Context, string) ([]todo.Todo, error)
+	search func(context.Context, string, int, string) (todo.Page, error)
 }
 
 var _ site.Store = storeFuncs{}
@@ -50,6 +50,6 @@ func (s storeFuncs) Delete(ctx context.Context, id string, version int) error {
 	return s.delete(ctx, id, version)
 }
 
-func (s storeFuncs) Search(ctx context.Context, q string) ([]todo.Todo, error) {
-	return s.search(ctx, q)
+func (s storeFuncs) Search(ctx context.Context, q string, limit int, cursor string) (todo.Page, error) {
+	return s.search(ctx, q, limit, cursor)
 }

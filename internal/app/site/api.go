@@ -18,10 +18,12 @@ import (
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
-// Page sizes of GET /todos.
+// Page sizes of GET /todos: a list, and a search (?q=), whose most is
+// todo.MaxSearchLimit.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 100
+	DefaultLimit       = 50
+	MaxLimit           = 100
+	DefaultSearchLimit = 20
 )
 
 // createRequest is the JSON body of POST /todos.
@@ -48,17 +50,38 @@ type listResponse struct {
 	Next  string      `json:"next,omitempty"`
 }
 
+// listTodos lists the todos, newest first, or with ?q= those whose title or
+// memo contains q; ?limit= sets the page size, ?next= resumes after the
+// page that gave it. A search page may hold fewer todos than the limit, even
+// none, and still have a next one: each request reads a bounded part of the
+// index.
 func (s *server) listTodos(w http.ResponseWriter, r *http.Request) error {
 	query := r.URL.Query()
-	limit := DefaultLimit
+	q, searching := query["q"]
+	limit, most := DefaultLimit, MaxLimit
+	if searching {
+		limit, most = DefaultSearchLimit, todo.MaxSearchLimit
+	}
 	if v, ok := query["limit"]; ok {
 		n, err := strconv.Atoi(v[0])
-		if err != nil || n < 1 || n > MaxLimit {
-			return badRequest("limit must be an integer from 1 to %d", MaxLimit)
+		if err != nil || n < 1 || n > most {
+			return badRequest("limit must be an integer from 1 to %d", most)
 		}
 		limit = n
 	}
-	page, err := s.store.List(r.Context(), limit, query.Get("next"))
+	var (
+		page todo.Page
+		err  error
+	)
+	if searching {
+		keyword, qerr := searchKeyword(q[0])
+		if qerr != nil {
+			return qerr
+		}
+		page, err = s.store.Search(r.Context(), keyword, limit, query.Get("next"))
+	} else {
+		page, err = s.store.List(r.Context(), limit, query.Get("next"))
+	}
 	if err != nil {
 		return err
 	}

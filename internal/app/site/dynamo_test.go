@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/internal/app/todo/todotest"
 	"github.com/gowebapp/webapp/tools/dynalitetest"
 )
 
@@ -13,8 +14,8 @@ func TestMain(m *testing.M) { dynalitetest.Main(m) }
 // TestWithDynamoDBStore runs the API over the real store in dynalite: the
 // errors the handlers map come from DynamoDB's conditional writes.
 func TestWithDynamoDBStore(t *testing.T) {
-	client, table := dynalitetest.Start(t).Table(t)
-	h, _ := newSite(t, todo.NewStore(client, table), false)
+	store, _ := todotest.NewStore(t)
+	h, _ := newSite(t, store, false)
 
 	w := serve(h, req{method: "POST", target: "/todos", body: `{"title":"牛乳を買う","priority":2}`, contentType: jsonType})
 	if w.Code != 201 {

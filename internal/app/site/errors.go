@@ -70,7 +70,7 @@ func classify(err error) *apiError {
 	case errors.As(err, &invalid):
 		return badRequest("%s", invalid.Message)
 	case errors.Is(err, todo.ErrInvalidCursor):
-		return badRequest("invalid next cursor: pass the one a list response gave")
+		return badRequest("invalid next cursor: pass the one the previous page gave, with the same q")
 	case errors.Is(err, todo.ErrNotFound):
 		return errTodoNotFound
 	case errors.Is(err, todo.ErrConflict):

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
-	"github.com/gowebapp/webapp/tools/dynalitetest"
+	"github.com/gowebapp/webapp/internal/app/todo/todotest"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -31,8 +31,7 @@ type lambdaStack struct {
 
 func newLambdaStack(t *testing.T) *lambdaStack {
 	t.Helper()
-	client, table := dynalitetest.Start(t).Table(t)
-	store := todo.NewStore(client, table)
+	store, client := todotest.NewStore(t)
 	h, _ := newSite(t, store, false)
 	return &lambdaStack{handle: webapphttp.Handler(h), store: store, client: client}
 }

@@ -2,7 +2,6 @@ package site
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -11,17 +10,21 @@ import (
 )
 
 // memStore is a TEST DOUBLE of the DynamoDB store, for handler tests and
-// benchmarks: the same contract (errors, versions, cursors), in a map. The
-// real store is tested against dynalite in package todo, and with this
-// package's handlers in TestWithDynamoDBStore.
+// benchmarks: the same contract (errors, versions, cursors, newest first),
+// in a map, without the store's read budget. The real store is tested
+// against dynalite in package todo, and with this package's handlers in
+// TestWithDynamoDBStore and the tests of hostile_test.go.
 type memStore struct {
 	mu    sync.Mutex
 	todos map[string]todo.Todo
 	err   error // when set, every call fails with it (an internal failure)
 	calls int
+	clock time.Time // of the todos add makes
 }
 
-func newMemStore() *memStore { return &memStore{todos: map[string]todo.Todo{}} }
+func newMemStore() *memStore {
+	return &memStore{todos: map[string]todo.Todo{}, clock: time.Now().Add(-time.Hour)}
+}
 
 func (m *memStore) enter() (unlock func(), err error) {
 	m.mu.Lock()
@@ -58,32 +61,37 @@ func (m *memStore) Get(_ context.Context, id string) (todo.Todo, error) {
 	return t, nil
 }
 
-// List pages in id order, as a scan pages in hash order.
+// List pages newest first, as the store does.
 func (m *memStore) List(_ context.Context, limit int, cursor string) (todo.Page, error) {
 	unlock, err := m.enter()
 	defer unlock()
 	if err != nil {
 		return todo.Page{}, err
 	}
+	return m.page(limit, cursor, func(todo.Todo) bool { return true })
+}
+
+// page returns the todos that keep selects, newest first, up to limit
+// after the cursor, with the cursor of the next page. The test double reads
+// everything: it has no budget, so its pages are always full.
+func (m *memStore) page(limit int, cursor string, keep func(todo.Todo) bool) (todo.Page, error) {
 	after := ""
 	if cursor != "" {
+		var err error
 		if after, err = todo.DecodeCursor(cursor); err != nil {
 			return todo.Page{}, err
 		}
 	}
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range m.todos {
-			if id > after && !yield(id) {
-				return
-			}
+	var all []todo.Todo
+	for _, t := range m.todos {
+		if (after == "" || todo.Position(t) < after) && keep(t) {
+			all = append(all, t)
 		}
-	})
-	page := todo.Page{Items: []todo.Todo{}}
-	for _, id := range ids[:min(limit, len(ids))] {
-		page.Items = append(page.Items, m.todos[id])
 	}
-	if len(ids) > limit {
-		page.Next = todo.EncodeCursor(ids[limit-1])
+	todo.SortNewestFirst(all)
+	page := todo.Page{Items: append([]todo.Todo{}, all[:min(limit, len(all))]...)}
+	if len(all) > limit {
+		page.Next = todo.EncodeCursor(todo.Position(all[limit-1]))
 	}
 	return page, nil
 }
@@ -126,28 +134,28 @@ func (m *memStore) Delete(_ context.Context, id string, version int) error {
 	return nil
 }
 
-func (m *memStore) Search(_ context.Context, q string) ([]todo.Todo, error) {
+func (m *memStore) Search(_ context.Context, q string, limit int, cursor string) (todo.Page, error) {
 	unlock, err := m.enter()
 	defer unlock()
 	if err != nil {
-		return nil, err
+		return todo.Page{}, err
 	}
-	var found []todo.Todo
-	for _, t := range m.todos {
-		if todo.Matches(t, q) {
-			found = append(found, t)
-		}
+	if limit < 1 || limit > todo.MaxSearchLimit {
+		return todo.Page{}, &todo.ValidationError{Field: "limit", Message: "limit out of range"}
 	}
-	todo.SortNewestFirst(found)
-	return found, nil
+	if todo.Fold(q) == "" {
+		return todo.Page{}, &todo.ValidationError{Field: "q", Message: "q is required"}
+	}
+	return m.page(limit, cursor, func(t todo.Todo) bool { return todo.Matches(t, q) })
 }
 
-// add stores todos with the titles (memo "memo of TITLE", priority 2) and
-// returns them.
+// add stores todos with the titles (memo "memo of TITLE", priority 2),
+// each created a millisecond after the one before, and returns them.
 func (m *memStore) add(titles ...string) []todo.Todo {
 	var added []todo.Todo
 	for _, title := range titles {
-		t, err := todo.New(todo.Draft{Title: title, Memo: "memo of " + strings.ToLower(title), Priority: 2}, time.Now())
+		m.clock = m.clock.Add(time.Millisecond)
+		t, err := todo.New(todo.Draft{Title: title, Memo: "memo of " + strings.ToLower(title), Priority: 2}, m.clock)
 		if err != nil {
 			panic(err)
 		}

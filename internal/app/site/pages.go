@@ -38,8 +38,12 @@ const contentSecurityPolicy = csp.Default
 // MaxQuery is the longest search keyword, in characters.
 const MaxQuery = 200
 
-// homeLimit is how many todos the home page shows at once.
-const homeLimit = 50
+// homeLimit is how many todos the home page shows at once, and searchLimit
+// how many results the search page does.
+const (
+	homeLimit   = 50
+	searchLimit = 20
+)
 
 // view is what every page's template needs.
 type view struct {
@@ -104,6 +108,7 @@ type homeView struct {
 type searchView struct {
 	view
 	Todos []item // what was found
+	Next  string // cursor of the next page of results, "" on the last
 }
 
 type errorView struct {
@@ -137,7 +142,6 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	todo.SortNewestFirst(page.Items)
 	return s.render(w, http.StatusOK, "home.html", homeView{
 		view:       newView(r, "Todos"),
 		Todos:      items(r, page.Items),
@@ -147,34 +151,43 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// search finds todos by a keyword: GET /search?q= or a form POSTed
-// url-encoded or multipart.
+// search finds todos by a keyword: GET /search?q= (and &next= for the
+// following page of results) or a form POSTed url-encoded or multipart.
 func (s *server) search(w http.ResponseWriter, r *http.Request) error {
-	var q string
+	var q, next string
 	if r.Method == http.MethodPost {
 		if err := s.parseForm(r); err != nil {
 			return err
 		}
 		q = r.PostForm.Get("q")
 	} else {
-		q = r.URL.Query().Get("q")
+		q, next = r.URL.Query().Get("q"), r.URL.Query().Get("next")
 	}
-	q = strings.TrimSpace(q)
-	if !utf8.ValidString(q) {
-		return badRequest("q must be valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(q); n > MaxQuery {
-		return badRequest("q must be at most %d characters, got %d", MaxQuery, n)
+	q, err := searchKeyword(q)
+	if err != nil {
+		return err
 	}
 	v := searchView{view: newView(r, "Search")}
-	if q != "" {
-		found, err := s.store.Search(r.Context(), q)
+	if todo.Fold(q) != "" { // a keyword of invisible characters finds nothing: ask for one
+		page, err := s.store.Search(r.Context(), q, searchLimit, next)
 		if err != nil {
 			return err
 		}
-		v.Title, v.Query, v.Todos = "Search: "+q, q, items(r, found)
+		v.Title, v.Query, v.Todos, v.Next = "Search: "+q, q, items(r, page.Items), page.Next
 	}
 	return s.render(w, http.StatusOK, "search.html", v)
+}
+
+// searchKeyword returns the keyword q trimmed, or the client's error.
+func searchKeyword(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if !utf8.ValidString(q) {
+		return "", badRequest("q must be valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(q); n > MaxQuery {
+		return "", badRequest("q must be at most %d characters, got %d", MaxQuery, n)
+	}
+	return q, nil
 }
 
 // twiML is the reply of GET /hello, in the shape of Twilio's markup.

@@ -34,7 +34,10 @@ type Store interface {
 	List(ctx context.Context, limit int, cursor string) (todo.Page, error)
 	Update(ctx context.Context, id string, p todo.Patch) (todo.Todo, error)
 	Delete(ctx context.Context, id string, version int) error
-	Search(ctx context.Context, q string) ([]todo.Todo, error)
+	// Search returns a page of at most limit todos whose title or memo
+	// contains q (see todo.Store.Search): a page may hold fewer, even none,
+	// and still have a next one.
+	Search(ctx context.Context, q string, limit int, cursor string) (todo.Page, error)
 }
 
 // Config is what the site needs.

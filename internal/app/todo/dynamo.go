@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -16,48 +17,74 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Store keeps todos in a DynamoDB table whose partition key is the string
-// attribute "id". Every call takes the request's context.
+// Store keeps todos in two DynamoDB tables: the todos, whose partition key
+// is the string attribute "id", and their index, which List and Search read
+// (see TableInputs for its keys and docs/search.md for how it is kept). Every
+// call takes the request's context.
 type Store struct {
-	client *dynamodb.Client
-	table  string
+	client       *dynamodb.Client
+	table, index string
 	// now is the clock; tests may replace it.
 	now func() time.Time
-	// searchPage, if not 0, limits the items of each scan page of Search;
-	// tests make it small to prove that Search pages through the table.
-	searchPage int32
+	// log receives what the store cannot return: the failure of a cleanup
+	// after a write that succeeded.
+	log *slog.Logger
+	// entries and items are the read budget of one search (searchEntries,
+	// searchItems); tests lower them.
+	entries, items int
 }
 
-// NewStore returns a store of the table, using client.
-func NewStore(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table, now: time.Now}
+// NewStore returns a store of the todos in table and their index in index,
+// using client. It logs through slog.Default().
+func NewStore(client *dynamodb.Client, table, index string) *Store {
+	return &Store{client: client, table: table, index: index, now: time.Now, log: slog.Default(), entries: searchEntries, items: searchItems}
 }
 
-// NewStoreFromEnv returns a store of the table named by TABLE_NAME, with the
-// SDK's standard configuration: region, credentials and endpoint come from
-// the environment and the shared config files (AWS_ENDPOINT_URL_DYNAMODB
-// points it at a local server). It makes no network call: credentials are
-// fetched on the first request, so a cold start stays cheap.
+// The environment variables of NewStoreFromEnv.
+const (
+	EnvTable      = "TABLE_NAME"       // the table of todos
+	EnvIndexTable = "INDEX_TABLE_NAME" // the table of their index
+)
+
+// NewStoreFromEnv returns a store of the tables named by TABLE_NAME and
+// INDEX_TABLE_NAME, with the SDK's standard configuration: region,
+// credentials and endpoint come from the environment and the shared config
+// files (AWS_ENDPOINT_URL_DYNAMODB points it at a local server). It makes no
+// network call: credentials are fetched on the first request, so a cold
+// start stays cheap.
 func NewStoreFromEnv(ctx context.Context) (*Store, error) {
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("TABLE_NAME is not set: give the name of the DynamoDB table of todos")
+	table, index := os.Getenv(EnvTable), os.Getenv(EnvIndexTable)
+	switch {
+	case table == "":
+		return nil, errors.New(EnvTable + " is not set: give the name of the DynamoDB table of todos")
+	case index == "":
+		return nil, errors.New(EnvIndexTable + " is not set: give the name of the DynamoDB table of the todos' index (see todo.TableInputs)")
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return NewStore(dynamodb.NewFromConfig(cfg), table), nil
+	return NewStore(dynamodb.NewFromConfig(cfg), table, index), nil
 }
 
-// Table returns the name of the table.
+// Table returns the name of the table of todos.
 func (s *Store) Table() string { return s.table }
+
+// IndexTable returns the name of the table of their index.
+func (s *Store) IndexTable() string { return s.index }
 
 // Create writes t, a todo made by New, unless an item with its id exists
 // (ErrConflict). An invalid todo is refused before anything is written.
+//
+// The index entries are written first, then the todo: a reader never finds
+// a todo its entries do not lead to. Until the todo is written, the entries
+// lead to nothing, and readers skip them.
 func (s *Store) Create(ctx context.Context, t Todo) (Todo, error) {
 	if err := t.Validate(); err != nil {
 		return Todo{}, err
+	}
+	if err := s.batchWrite(ctx, s.index, puts(entriesOf(t, indexed(t), s.now().Unix()))); err != nil {
+		return Todo{}, fmt.Errorf("index todo: %w", err)
 	}
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                aws.String(s.table),
@@ -66,12 +93,65 @@ func (s *Store) Create(ctx context.Context, t Todo) (Todo, error) {
 		ExpressionAttributeNames: map[string]string{"#id": "id"},
 	})
 	if isConditionFailed(err) {
-		return Todo{}, ErrConflict
+		return Todo{}, ErrConflict // its entries are stale; readers delete them
 	}
 	if err != nil {
 		return Todo{}, fmt.Errorf("put todo: %w", err)
 	}
 	return t, nil
+}
+
+// Import writes todos made by New, and their index entries, many at a time
+// without conditions: for seeding a table and for tests and benchmarks. An
+// id already taken is overwritten; use Create for anything a client sends.
+func (s *Store) Import(ctx context.Context, todos []Todo) error {
+	at := s.now().Unix()
+	var entries, items []types.WriteRequest
+	for _, t := range todos {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("import todo %s: %w", t.ID, err)
+		}
+		entries = append(entries, puts(entriesOf(t, indexed(t), at))...)
+		items = append(items, types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(t)}})
+	}
+	if err := s.batchWrite(ctx, s.index, entries); err != nil {
+		return err
+	}
+	return s.batchWrite(ctx, s.table, items)
+}
+
+// Reindex writes the index entries of every todo in the table, as a scan
+// reads them, and returns how many todos it indexed: once when the index
+// table is new to a table that has todos, and after a change of Fold or
+// MaxGrams. It may run while the site serves; its entries never take one
+// back to an older version. It needs dynamodb:Scan on the table, which the
+// site itself does not: run it with an operator's credentials.
+func (s *Store) Reindex(ctx context.Context) (int, error) {
+	n := 0
+	in := &dynamodb.ScanInput{TableName: aws.String(s.table)}
+	for {
+		out, err := s.client.Scan(ctx, in)
+		if err != nil {
+			return n, fmt.Errorf("scan todos: %w", err)
+		}
+		at := s.now().Unix()
+		var entries []entry
+		for _, item := range out.Items {
+			t, err := unmarshal(item)
+			if err != nil {
+				return n, err
+			}
+			entries = append(entries, entriesOf(t, indexed(t), at)...)
+		}
+		if err := s.putNewer(ctx, entries); err != nil {
+			return n, err
+		}
+		n += len(out.Items)
+		if out.LastEvaluatedKey == nil {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
 
 // Get returns the todo with the id, or ErrNotFound.
@@ -93,92 +173,56 @@ func (s *Store) Get(ctx context.Context, id string) (Todo, error) {
 	return unmarshal(out.Item)
 }
 
-// List returns up to limit todos after the cursor ("" for the first page).
-//
-// It scans the table with Limit and ExclusiveStartKey: fine for the tutorial's
-// small table, and every item is returned exactly once across the pages, in
-// the table's (hash) order. A large table would want a query on an index.
+// List returns up to limit todos after the cursor ("" for the first page),
+// newest first: a Query of the index's list partition and one BatchGetItem,
+// whatever the size of the table. Every todo is listed once across the
+// pages; one created while they are read is on none if it is newer than the
+// first. A page may hold fewer than limit todos (entries of a create in
+// flight or of a deleted todo lead to nothing) and still have a next one.
 func (s *Store) List(ctx context.Context, limit int, cursor string) (Page, error) {
 	if limit < 1 || limit > MaxPageSize {
 		return Page{}, invalid("limit", "limit must be an integer from 1 to %d, got %d", MaxPageSize, limit)
 	}
-	in := &dynamodb.ScanInput{TableName: aws.String(s.table), Limit: aws.Int32(int32(limit))}
+	after := ""
 	if cursor != "" {
-		id, err := DecodeCursor(cursor)
-		if err != nil {
+		var err error
+		if after, err = DecodeCursor(cursor); err != nil {
 			return Page{}, err
 		}
-		in.ExclusiveStartKey = key(id)
 	}
-	out, err := s.client.Scan(ctx, in)
+	entries, err := s.queryEntries(ctx, listGram, after, limit)
 	if err != nil {
-		return Page{}, fmt.Errorf("scan todos: %w", err)
+		return Page{}, err
 	}
-	page := Page{Items: make([]Todo, 0, len(out.Items))}
-	for _, item := range out.Items {
-		t, err := unmarshal(item)
+	var page Page
+	page.Items = make([]Todo, 0, len(entries.entries))
+	var stales []entry
+	for chunk := range slices.Chunk(entries.entries, batchGetMax) {
+		todos, err := s.getTodos(ctx, chunk)
 		if err != nil {
 			return Page{}, err
 		}
-		page.Items = append(page.Items, t)
-	}
-	if out.LastEvaluatedKey != nil {
-		last, ok := out.LastEvaluatedKey["id"].(*types.AttributeValueMemberS)
-		if !ok {
-			return Page{}, errors.New("scan todos: LastEvaluatedKey has no string id")
+		for _, e := range chunk {
+			t, ok := todos[idOf(e.position)]
+			if ok && Position(t) == e.position {
+				page.Items = append(page.Items, t)
+			} else if stale(e, t, ok, s.now()) {
+				stales = append(stales, e)
+			}
 		}
-		page.Next = EncodeCursor(last.Value)
+	}
+	s.cleanup(ctx, stales)
+	if !entries.complete {
+		page.Next = EncodeCursor(entries.last())
 	}
 	return page, nil
 }
 
-// Search returns the todos whose title or memo contains q, ignoring case,
-// newest first. It pages through a scan of the whole table and filters here
-// (DynamoDB's contains() is case-sensitive): correct for any size, cheap
-// for the tutorial's; a large table would want a search index.
-func (s *Store) Search(ctx context.Context, q string) ([]Todo, error) {
-	var found []Todo
-	in := &dynamodb.ScanInput{TableName: aws.String(s.table)}
-	if s.searchPage != 0 {
-		in.Limit = aws.Int32(s.searchPage)
-	}
-	for {
-		out, err := s.client.Scan(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("scan todos: %w", err)
-		}
-		for _, item := range out.Items {
-			t, err := unmarshal(item)
-			if err != nil {
-				return nil, err
-			}
-			if Matches(t, q) {
-				found = append(found, t)
-			}
-		}
-		if out.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	SortNewestFirst(found)
-	return found, nil
-}
-
-// Matches reports whether t's title or memo contains q, ignoring case.
-func Matches(t Todo, q string) bool {
-	q = strings.ToLower(q)
-	return strings.Contains(strings.ToLower(t.Title), q) || strings.Contains(strings.ToLower(t.Memo), q)
-}
-
-// SortNewestFirst sorts todos by creation time, newest first, then by id.
+// SortNewestFirst sorts todos as lists and searches return them: by
+// creation time, newest first, then by id, the greater first (their
+// Position, in descending order).
 func SortNewestFirst(todos []Todo) {
-	slices.SortFunc(todos, func(a, b Todo) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(todos, func(a, b Todo) int { return strings.Compare(Position(b), Position(a)) })
 }
 
 // Update applies p to the todo with the id if its version is still
@@ -186,6 +230,11 @@ func SortNewestFirst(todos []Todo) {
 // same version exactly one wins and the others get ErrConflict. A missing
 // todo is ErrNotFound; an invalid patch is refused before anything is
 // written.
+//
+// The entries of grams the new text adds are written before the todo, and
+// those of grams it drops are deleted after it, each only if no newer write
+// has put it since: while the update is in flight a reader finds the todo
+// by its old text or its new one, and checks the todo it reads.
 func (s *Store) Update(ctx context.Context, id string, p Patch) (Todo, error) {
 	if !ValidID(id) {
 		return Todo{}, ErrNotFound
@@ -194,49 +243,49 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Todo, error) {
 	if err != nil {
 		return Todo{}, err
 	}
-	names := map[string]string{"#id": "id", "#version": "version", "#updatedAt": "updatedAt"}
-	values := map[string]types.AttributeValue{
-		":expected": number(p.Version),
-		":one":      number(1),
-		":now":      str(s.now().UTC().Format(time.RFC3339Nano)),
+	old, err := s.Get(ctx, id)
+	if err != nil {
+		return Todo{}, err
 	}
-	sets := []string{"#updatedAt = :now", "#version = #version + :one"}
-	set := func(attr string, v types.AttributeValue) {
-		names["#"+attr] = attr
-		values[":"+attr] = v
-		sets = append(sets, "#"+attr+" = :"+attr)
+	if old.Version != p.Version {
+		return Todo{}, ErrConflict
 	}
-	if p.Title != nil {
-		set("title", str(*p.Title))
+	t := p.Apply(old, s.now())
+	before, after := grams(old), grams(t)
+	if err := s.putNewer(ctx, entriesOf(t, minus(after, before), s.now().Unix())); err != nil {
+		return Todo{}, err
 	}
-	if p.Memo != nil {
-		set("memo", str(*p.Memo))
-	}
-	if p.Priority != nil {
-		set("priority", number(*p.Priority))
-	}
-	if p.Completed != nil {
-		set("completed", &types.AttributeValueMemberBOOL{Value: *p.Completed})
-	}
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
-		Key:                                 key(id),
-		UpdateExpression:                    aws.String("SET " + strings.Join(sets, ", ")),
+		Item:                                marshal(t),
 		ConditionExpression:                 aws.String("attribute_exists(#id) AND #version = :expected"),
-		ExpressionAttributeNames:            names,
-		ExpressionAttributeValues:           values,
-		ReturnValues:                        types.ReturnValueAllNew,
+		ExpressionAttributeNames:            map[string]string{"#id": "id", "#version": "version"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":expected": number(p.Version)},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err != nil {
+		// The entries just written stay: another writer may need them, and
+		// readers delete them once they are stale.
 		return Todo{}, s.whyFailed(ctx, id, err, "update todo")
 	}
-	return unmarshal(out.Attributes)
+	if err := s.deleteOlder(ctx, Position(t), minus(before, after), t.Version); err != nil {
+		s.log.WarnContext(ctx, "delete index entries after an update", "table", s.index, "id", id, "err", err.Error())
+	}
+	return t, nil
+}
+
+// minus returns the grams of a that b lacks.
+func minus(a, b []string) []string {
+	in := make(map[string]bool, len(b))
+	for _, g := range b {
+		in[g] = true
+	}
+	return slices.DeleteFunc(slices.Clone(a), func(g string) bool { return in[g] })
 }
 
 // Delete removes the todo with the id; if version is not 0, only while its
 // version is still that one (ErrConflict otherwise). A missing todo is
-// ErrNotFound.
+// ErrNotFound. Its index entries are deleted after it.
 func (s *Store) Delete(ctx context.Context, id string, version int) error {
 	if !ValidID(id) {
 		return ErrNotFound
@@ -246,6 +295,7 @@ func (s *Store) Delete(ctx context.Context, id string, version int) error {
 		Key:                                 key(id),
 		ConditionExpression:                 aws.String("attribute_exists(#id)"),
 		ExpressionAttributeNames:            map[string]string{"#id": "id"},
+		ReturnValues:                        types.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if version != 0 {
@@ -253,8 +303,17 @@ func (s *Store) Delete(ctx context.Context, id string, version int) error {
 		in.ExpressionAttributeNames["#version"] = "version"
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":expected": number(version)}
 	}
-	if _, err := s.client.DeleteItem(ctx, in); err != nil {
+	out, err := s.client.DeleteItem(ctx, in)
+	if err != nil {
 		return s.whyFailed(ctx, id, err, "delete todo")
+	}
+	old, err := unmarshal(out.Attributes)
+	if err == nil {
+		// No write can need these entries again: the id is never reused.
+		err = s.batchWrite(ctx, s.index, deletes(entriesOf(old, indexed(old), 0)))
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "delete index entries after a delete", "table", s.index, "id", id, "err", err.Error())
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,12 +19,24 @@ import (
 
 func TestMain(m *testing.M) { dynalitetest.Main(m) }
 
-// newStore returns a store of a fresh table in the shared dynalite, with a
-// clock that ticks one second per call, and the raw client for checks.
+// newStore returns a store of fresh tables in the shared dynalite, with a
+// clock that ticks one second per call, and the raw client for checks. The
+// todos' table is dynalitetest's, which the index table joins (package
+// todotest, which does the same for other packages, imports this one).
 func newStore(t *testing.T) (*Store, *dynamodb.Client) {
 	t.Helper()
 	client, table := dynalitetest.Start(t).Table(t)
-	s := NewStore(client, table)
+	index := table + "-index"
+	if _, err := client.CreateTable(t.Context(), TableInputs(table, index)[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitActive(t.Context(), client, index); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(index)})
+	})
+	s := NewStore(client, table, index)
 	var mu sync.Mutex
 	clock := now
 	s.now = func() time.Time {
@@ -312,58 +323,12 @@ func TestStoreListRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestStoreSearchPagesThroughTheTable(t *testing.T) {
-	s, _ := newStore(t)
-	s.searchPage = 2
-	var want []string
-	for i := range 9 {
-		title := fmt.Sprint("chore ", i)
-		if i%3 == 0 {
-			title = fmt.Sprint("Buy MILK ", i)
-		}
-		todo := create(t, s, title)
-		if i%3 == 0 {
-			want = append(want, todo.ID)
-		}
-	}
-	japanese, err := New(Draft{Title: "買い物", Memo: "牛乳とパン", Priority: 1}, now.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Create(t.Context(), japanese); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		q    string
-		want []string
-	}{
-		{"milk", want},
-		{"MiLk", want},
-		{"牛乳", []string{japanese.ID}},
-		{"nothing like this", nil},
-	}
-	for _, tt := range tests {
-		found, err := s.Search(t.Context(), tt.q)
-		if err != nil {
-			t.Fatalf("Search(%q): %v", tt.q, err)
-		}
-		var ids []string
-		for _, todo := range found {
-			ids = append(ids, todo.ID)
-		}
-		if !slices.Equal(sorted(ids), sorted(tt.want)) {
-			t.Errorf("Search(%q) found %d todos %v, want %d %v", tt.q, len(ids), ids, len(tt.want), tt.want)
-		}
-	}
-}
-
-func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
-
 func TestNewStoreFromEnvUsesTheStandardConfiguration(t *testing.T) {
 	server := dynalitetest.Start(t)
-	_, table := server.Table(t)
+	tables, _ := newStore(t)
 	server.Setenv(t)
-	t.Setenv("TABLE_NAME", table)
+	t.Setenv("TABLE_NAME", tables.Table())
+	t.Setenv("INDEX_TABLE_NAME", tables.IndexTable())
 	s, err := NewStoreFromEnv(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -372,12 +337,20 @@ func TestNewStoreFromEnvUsesTheStandardConfiguration(t *testing.T) {
 	if got, err := s.Get(t.Context(), todo.ID); err != nil || got.ID != todo.ID {
 		t.Errorf("Get = %+v, %v; want the todo just created", got, err)
 	}
+	if found, err := s.Search(t.Context(), "dynamodb", 10, ""); err != nil || len(found.Items) != 1 {
+		t.Errorf("Search = %+v, %v; want the todo just created, through the index table", found, err)
+	}
 }
 
-func TestNewStoreFromEnvNeedsTableName(t *testing.T) {
-	t.Setenv("TABLE_NAME", "")
-	_, err := NewStoreFromEnv(t.Context())
-	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME is not set") {
-		t.Errorf("error = %v, want one saying TABLE_NAME is not set", err)
+func TestNewStoreFromEnvNeedsBothTableNames(t *testing.T) {
+	for _, tt := range []struct{ table, index, want string }{
+		{"", "index", "TABLE_NAME is not set"},
+		{"todos", "", "INDEX_TABLE_NAME is not set: give the name of the DynamoDB table of the todos' index"},
+	} {
+		t.Setenv("TABLE_NAME", tt.table)
+		t.Setenv("INDEX_TABLE_NAME", tt.index)
+		if _, err := NewStoreFromEnv(t.Context()); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("TABLE_NAME=%q INDEX_TABLE_NAME=%q: error = %v, want one saying %q", tt.table, tt.index, err, tt.want)
+		}
 	}
 }

@@ -126,12 +126,12 @@ func TestStoreConcurrentWritersLoseNothing(t *testing.T) {
 						t.Errorf("reader: List: %v", err)
 						return
 					}
-					found, err := s.Search(ctx, "T-") // every title, ignoring case
+					found, err := s.Search(ctx, "T-", MaxSearchLimit, "") // every title, ignoring case
 					if err != nil {
 						t.Errorf("reader: Search: %v", err)
 						return
 					}
-					for _, got := range append(page.Items, found...) {
+					for _, got := range append(page.Items, found.Items...) {
 						check("List or Search", got)
 					}
 				}

@@ -4,13 +4,34 @@
 // Validation lives here, next to the model, so that every store refuses an
 // invalid todo before writing anything and the site only has to decode
 // requests.
+//
+// # Search and lists without a scan
+//
+// The store keeps a second table, an inverted index: for every todo, one
+// entry per gram of its folded title and memo (see Fold) — each character
+// and each pair of adjacent characters, at most MaxGrams — and one in the
+// list partition. An entry's partition key is the gram, its sort key the
+// todo's Position (creation time, then id), so a partition reads newest
+// first. List is a Query of the list partition; Search a Query of the
+// partitions of the query's grams (日本語: 日本 and 本語; a one-character
+// query its own), then a BatchGetItem of the candidates. Each request reads
+// at most a fixed number of entries and todos, and returns a cursor to go
+// on: its cost does not grow with the table.
+//
+// The todo's item is the truth and an entry only a hint, checked against the
+// todo on every read. Writes keep the index ahead of the items: a create or
+// update writes its new entries before the todo, and deletes the entries it
+// no longer needs after it; a delete removes the todo, then its entries. A
+// reader therefore never misses a todo through an entry not yet written,
+// and an entry left by a write in flight, a refused one or a crash only
+// costs a read; readers delete those they can prove stale. docs/search.md
+// tells the whole of it: costs, what a reader sees during a write, and the
+// limits.
 package todo
 
 import (
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -234,38 +255,4 @@ func ValidID(id string) bool {
 		}
 	}
 	return true
-}
-
-// cursor is the LastEvaluatedKey of a scan of a table keyed by id alone.
-type cursor struct {
-	ID string `json:"id"`
-}
-
-// maxCursor bounds what DecodeCursor will look at.
-const maxCursor = 128
-
-// EncodeCursor returns the opaque cursor that resumes a list after the todo
-// with the given id: base64url of the key as JSON.
-func EncodeCursor(id string) string {
-	b, _ := json.Marshal(cursor{ID: id}) // a struct of one string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// DecodeCursor returns the id a cursor made by EncodeCursor resumes after, or
-// ErrInvalidCursor for anything else.
-func DecodeCursor(s string) (string, error) {
-	if len(s) > maxCursor {
-		return "", ErrInvalidCursor
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return "", ErrInvalidCursor
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	var c cursor
-	if err := dec.Decode(&c); err != nil || dec.More() || !ValidID(c.ID) {
-		return "", ErrInvalidCursor
-	}
-	return c.ID, nil
 }

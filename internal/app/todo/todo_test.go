@@ -89,34 +89,64 @@ func TestValidID(t *testing.T) {
 	}
 }
 
+func TestPositionOrdersNewestFirst(t *testing.T) {
+	older := Todo{ID: "BBBBBBBBBBBBBBBBBBBBBBBBBB", CreatedAt: now}
+	newer := Todo{ID: "AAAAAAAAAAAAAAAAAAAAAAAAAA", CreatedAt: now.Add(time.Nanosecond)}
+	twin := Todo{ID: "CCCCCCCCCCCCCCCCCCCCCCCCCC", CreatedAt: now}
+	for _, pair := range [][2]Todo{{newer, older}, {twin, older}} {
+		if !(Position(pair[0]) > Position(pair[1])) {
+			t.Errorf("Position(%+v) = %q is not after Position(%+v) = %q", pair[0], Position(pair[0]), pair[1], Position(pair[1]))
+		}
+	}
+	todos := []Todo{older, newer, twin}
+	SortNewestFirst(todos)
+	if todos[0] != newer || todos[1] != twin || todos[2] != older {
+		t.Errorf("SortNewestFirst = %v, want newer, twin, older", todos)
+	}
+	if p := Position(Todo{ID: NewID(), CreatedAt: now.In(time.FixedZone("JST", 9*3600))}); !validPosition(p) || len(p) != positionLen || !strings.HasPrefix(p, "2026-11-23T09:30:00.000000000Z#") {
+		t.Errorf("Position of a time in another zone = %q, want the fixed-width UTC time", p)
+	}
+}
+
 func TestCursorRoundTrip(t *testing.T) {
-	id := NewID()
-	c := EncodeCursor(id)
+	pos := Position(Todo{ID: NewID(), CreatedAt: now})
+	c := EncodeCursor(pos)
 	if strings.ContainsAny(c, "+/=") {
 		t.Errorf("cursor %q is not URL-safe", c)
 	}
 	got, err := DecodeCursor(c)
-	if err != nil || got != id {
-		t.Fatalf("DecodeCursor(EncodeCursor(%q)) = %q, %v; want the id back", id, got, err)
+	if err != nil || got != pos {
+		t.Fatalf("DecodeCursor(EncodeCursor(%q)) = %q, %v; want the position back", pos, got, err)
+	}
+	search := pageCursor{Gram: "日本", After: pos}.encode()
+	if got, err := decodeCursor(search); err != nil || got.Gram != "日本" || got.After != pos || len(search) > maxCursor {
+		t.Errorf("decodeCursor(%q) = %+v, %v; want the search cursor back, within %d characters", search, got, err, maxCursor)
 	}
 }
 
 func TestDecodeCursorRefusesForgeries(t *testing.T) {
 	b64 := func(s string) string { return strings.TrimRight(b64url(s), "=") }
+	pos := Position(Todo{ID: NewID(), CreatedAt: now})
 	for name, c := range map[string]string{
-		"not base64":        "!!!",
-		"padded base64":     b64url(`{"id":"`+NewID()+`"}`) + "==",
-		"not JSON":          b64("hello"),
-		"invalid id":        b64(`{"id":"../x"}`),
-		"number id":         b64(`{"id":1}`),
-		"extra field":       b64(`{"id":"` + NewID() + `","admin":true}`),
-		"trailing data":     b64(`{"id":"` + NewID() + `"}{}`),
-		"DynamoDB key JSON": b64(`{"id":{"S":"` + NewID() + `"}}`),
-		"too long":          strings.Repeat("A", 200),
+		"not base64":             "!!!",
+		"padded base64":          b64url(`{"k":"`+pos+`"}`) + "==",
+		"not JSON":               b64("hello"),
+		"invalid id":             b64(`{"k":"2026-11-23T09:30:00.000000000Z#../x"}`),
+		"an id alone":            b64(`{"k":"` + NewID() + `"}`),
+		"a time of another form": b64(`{"k":"2026-11-23T09:30:00Z#` + NewID() + `"}`),
+		"number position":        b64(`{"k":1}`),
+		"extra field":            b64(`{"k":"` + pos + `","admin":true}`),
+		"trailing data":          b64(`{"k":"` + pos + `"}{}`),
+		"DynamoDB key JSON":      b64(`{"k":{"S":"` + pos + `"}}`),
+		"a search cursor":        pageCursor{Gram: "ab", After: pos}.encode(),
+		"too long":               strings.Repeat("A", maxCursor+1),
 	} {
 		if _, err := DecodeCursor(c); !errors.Is(err, ErrInvalidCursor) {
 			t.Errorf("%s: DecodeCursor(%q) error = %v, want ErrInvalidCursor", name, c, err)
 		}
+	}
+	if _, err := decodeCursor(b64(`{"g":"abc","k":"` + pos + `"}`)); !errors.Is(err, ErrInvalidCursor) {
+		t.Errorf("decodeCursor of a gram of three characters: error = %v, want ErrInvalidCursor", err)
 	}
 }
 
