@@ -82,6 +82,9 @@ const (
 func Run(ctx context.Context, opts Options) error {
 	s, err := newServer(opts)
 	if err != nil {
+		if opts.Listener != nil {
+			opts.Listener.Close()
+		}
 		return err
 	}
 	defer s.close()
@@ -110,8 +113,8 @@ func Run(ctx context.Context, opts Options) error {
 		case <-ctx.Done():
 			shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 			defer cancel()
-			if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
+			if err := srv.Shutdown(shutdown); errors.Is(err, context.DeadlineExceeded) {
+				srv.Close() // the requests still under way are cut off
 			}
 			return nil
 		}
