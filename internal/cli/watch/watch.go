@@ -64,7 +64,7 @@ func Watch(ctx context.Context, root string, match func(rel string) bool, interv
 		match = SourceFiles
 	}
 	tick := time.NewTicker(interval)
-	changes := watch(ctx, scanner{root: root, match: match}, tick.C)
+	changes := watch(ctx, scanner{root: root, match: match}, tick.C, nil)
 	go func() {
 		<-ctx.Done()
 		tick.Stop()
@@ -72,8 +72,9 @@ func Watch(ctx context.Context, root string, match func(rel string) bool, interv
 	return changes
 }
 
-// watch is Watch with the scans timed by ticks, which tests send one by one.
-func watch(ctx context.Context, s scanner, ticks <-chan time.Time) <-chan Change {
+// watch is Watch with the scans timed by ticks. A test sends them one by
+// one and, with scanned, learns when each scan is over.
+func watch(ctx context.Context, s scanner, ticks <-chan time.Time, scanned chan<- struct{}) <-chan Change {
 	last := s.scan()
 	changes := make(chan Change)
 	go func() {
@@ -98,6 +99,9 @@ func watch(ctx context.Context, s scanner, ticks <-chan time.Time) <-chan Change
 					pending[f] = true
 				}
 				last, quiet = now, len(changed) == 0
+				if scanned != nil {
+					scanned <- struct{}{}
+				}
 			}
 		}
 	}()

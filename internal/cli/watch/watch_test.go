@@ -132,48 +132,66 @@ func TestRemovedDirectoryReportsItsFiles(t *testing.T) {
 	assertNext(t, changes, "pkg/a.go", "pkg/b.go")
 }
 
-// The debounce tests time the scans themselves, one tick at a time, so
-// that what each scan sees is certain.
+// The debounce tests time the scans themselves, one tick at a time, and
+// wait for each to end, so that what each scan sees is certain.
 
 func TestBurstIsOneChange(t *testing.T) {
 	root := t.TempDir()
-	ticks := make(chan time.Time)
-	changes := watch(t.Context(), scanner{root: root, match: SourceFiles}, ticks)
+	w := newTicked(t, root)
 
 	write(t, root, "a.go", "package site")
-	scanDuringBurst(t, ticks, changes) // sees a.go
+	w.scanDuringBurst() // sees a.go
 	write(t, root, "b/b.go", "package b")
 	write(t, root, "go.mod", "module example.com/site")
-	scanDuringBurst(t, ticks, changes) // sees b/b.go and go.mod: the burst goes on
+	w.scanDuringBurst() // sees b/b.go and go.mod: the burst goes on
 	write(t, root, "views/page.html", "<p>")
-	scanDuringBurst(t, ticks, changes) // sees views/page.html
-	ticks <- time.Time{}               // sees nothing new: the burst is over
-	assertNext(t, changes, "a.go", "b/b.go", "go.mod", "views/page.html")
+	w.scanDuringBurst() // sees views/page.html
+	w.scan()            // sees nothing new: the burst is over
+	assertNext(t, w.changes, "a.go", "b/b.go", "go.mod", "views/page.html")
 }
 
 func TestChangesWhileTheReceiverIsBusyAreMerged(t *testing.T) {
 	root := t.TempDir()
-	ticks := make(chan time.Time)
-	changes := watch(t.Context(), scanner{root: root, match: SourceFiles}, ticks)
+	w := newTicked(t, root)
 
 	write(t, root, "a.go", "package site")
-	ticks <- time.Time{}
-	ticks <- time.Time{} // a.go has settled; nobody receives it yet
+	w.scan()
+	w.scan() // a.go has settled; nobody receives it yet
 	write(t, root, "b.go", "package site")
-	ticks <- time.Time{}
-	ticks <- time.Time{}
-	assertNext(t, changes, "a.go", "b.go")
+	w.scan()
+	w.scan()
+	assertNext(t, w.changes, "a.go", "b.go")
 }
 
-// scanDuringBurst makes the watcher scan while the test is ready to
-// receive, and fails if a Change comes instead: one must wait for the
-// burst to end.
-func scanDuringBurst(t *testing.T, ticks chan<- time.Time, changes <-chan Change) {
-	t.Helper()
+// ticked is a watcher whose scans the test makes.
+type ticked struct {
+	t       *testing.T
+	ticks   chan time.Time
+	scanned chan struct{}
+	changes <-chan Change
+}
+
+func newTicked(t *testing.T, root string) *ticked {
+	w := &ticked{t: t, ticks: make(chan time.Time), scanned: make(chan struct{})}
+	w.changes = watch(t.Context(), scanner{root: root, match: SourceFiles}, w.ticks, w.scanned)
+	return w
+}
+
+// scan makes the watcher scan, and returns when the scan is over.
+func (w *ticked) scan() {
+	w.ticks <- time.Time{}
+	<-w.scanned
+}
+
+// scanDuringBurst is scan with the test ready to receive: a Change that
+// comes instead fails the test, since one must wait for the burst to end.
+func (w *ticked) scanDuringBurst() {
+	w.t.Helper()
 	select {
-	case ticks <- time.Time{}:
-	case c := <-changes:
-		t.Fatalf("Change %q in the middle of a burst", c.Files)
+	case w.ticks <- time.Time{}:
+		<-w.scanned
+	case c := <-w.changes:
+		w.t.Fatalf("Change %q in the middle of a burst", c.Files)
 	}
 }
 
