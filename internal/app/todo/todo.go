@@ -206,6 +206,10 @@ func checkTitle(s string) error {
 		return invalid("title", "title must be at most %d characters, got %d", MaxTitle, n)
 	case strings.ContainsFunc(s, unicode.IsControl):
 		return invalid("title", "title must not contain control characters")
+	case strings.ContainsFunc(s, bidiControl):
+		return invalid("title", bidiMessage, "title")
+	case !strings.ContainsFunc(s, visible):
+		return invalid("title", "title must have a visible character: it holds only white space or invisible characters")
 	}
 	return nil
 }
@@ -218,9 +222,28 @@ func checkMemo(s string) error {
 		return invalid("memo", "memo must be at most %d characters, got %d", MaxMemo, n)
 	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }):
 		return invalid("memo", "memo must not contain control characters other than line breaks and tabs")
+	case strings.ContainsFunc(s, bidiControl):
+		return invalid("memo", bidiMessage, "memo")
 	}
 	return nil
 }
+
+// bidiMessage is the refusal of a bidirectional control, for the field.
+const bidiMessage = "%s must not contain bidirectional embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069): " +
+	"they make text show in another order than it is stored; use the marks U+200E and U+200F where a direction must be set"
+
+// bidiControl reports whether r is a bidirectional embedding, override,
+// isolate or their terminator: characters that reorder the text after them
+// until the end of the paragraph, so that what a page shows is not what was
+// stored ("Trojan Source"). The marks U+200E, U+200F and U+061C, which only
+// set the direction of neutral characters next to them, are allowed.
+func bidiControl(r rune) bool {
+	return 0x202A <= r && r <= 0x202E || 0x2066 <= r && r <= 0x2069
+}
+
+// visible reports whether r shows something on a page: not white space and
+// not an invisible character (see invisible).
+func visible(r rune) bool { return !unicode.IsSpace(r) && !invisible(r) }
 
 func checkPriority(p int) error {
 	if p < MinPriority || p > MaxPriority {
