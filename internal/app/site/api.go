@@ -85,7 +85,7 @@ func (s *server) listTodos(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listResponse{Items: page.Items, Next: page.Next})
+	return s.sendJSON(w, http.StatusOK, listResponse{Items: page.Items, Next: page.Next})
 }
 
 // createTodo takes JSON from API clients (201 with the todo) and a form from
@@ -131,7 +131,7 @@ func (s *server) createTodo(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	w.Header().Set("Location", webapphttp.URL(r, "/todos/"+t.ID))
-	return writeJSON(w, http.StatusCreated, t)
+	return s.sendJSON(w, http.StatusCreated, t)
 }
 
 // todoID returns the id in the path, refusing one of the wrong shape before
@@ -153,7 +153,7 @@ func (s *server) getTodo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, t)
+	return s.sendJSON(w, http.StatusOK, t)
 }
 
 func (s *server) updateTodo(w http.ResponseWriter, r *http.Request) error {
@@ -178,7 +178,7 @@ func (s *server) updateTodo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, t)
+	return s.sendJSON(w, http.StatusOK, t)
 }
 
 // deleteTodo deletes unconditionally, or with ?version=N only that version.
@@ -376,12 +376,30 @@ func (s *server) parseForm(r *http.Request) error {
 	return nil
 }
 
-// writeJSON writes v as JSON with the status.
+// sendJSON writes v as JSON with the status, unless it is too large to
+// send (see Config.MaxResponseBytes).
+func (s *server) sendJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := s.checkSize(b); err != nil {
+		return err
+	}
+	return writeJSONBytes(w, status, b)
+}
+
+// writeJSON writes v, small and of the site's own making (an error), as
+// JSON with the status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
+	return writeJSONBytes(w, status, b)
+}
+
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))

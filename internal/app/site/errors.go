@@ -93,8 +93,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 	if e.Status >= 500 {
 		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.ErrorContext(r.Context(), "internal error", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())
-		msg := "internal server error (request id " + id + ")"
-		if s.debug {
+		// An apiError's message is the site's own, safe to show; any other
+		// error's detail only in debug mode.
+		msg := e.Message + " (request id " + id + ")"
+		var ours *apiError
+		if s.debug && !errors.As(err, &ours) {
 			msg += ": " + err.Error()
 		}
 		e = &apiError{Status: e.Status, Code: e.Code, Message: msg}

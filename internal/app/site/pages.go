@@ -216,8 +216,9 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) error {
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// render executes the named page into a buffer, so that a template error is
-// still a clean 500, and writes it with the status.
+// render executes the named page into a buffer, so that a template error,
+// or a page too large to send (see Config.MaxResponseBytes), is still a
+// clean 500, and writes it with the status.
 func (s *server) render(w http.ResponseWriter, status int, name string, data any) error {
 	buf := buffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -225,6 +226,9 @@ func (s *server) render(w http.ResponseWriter, status int, name string, data any
 		buffers.Put(buf)
 	}()
 	if err := templates().ExecuteTemplate(buf, name, data); err != nil {
+		return err
+	}
+	if err := s.checkSize(buf.Bytes()); err != nil {
 		return err
 	}
 	h := w.Header()

@@ -53,6 +53,12 @@ type Config struct {
 	// MaxBodyBytes limits request bodies; a larger one is refused with 413.
 	// Default: 1 MiB.
 	MaxBodyBytes int64
+	// MaxResponseBytes limits what a page or JSON response may take once
+	// encoded as Lambda returns it (the body as a JSON string, or base64);
+	// a larger one is refused with a 500 that says so, and logged, instead
+	// of crashing the runtime. Every list and search has a page size that
+	// keeps responses well below it. Default: DefaultMaxResponseBytes.
+	MaxResponseBytes int
 	// Now is the clock that stamps new todos. Default: time.Now.
 	Now func() time.Time
 	// TodoAPIRequireCaller limits the Todo API (every route under /todos) to
@@ -86,11 +92,17 @@ func (c *Config) ReadEnv(getenv func(string) string) error {
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxResponseBytes is the default of Config.MaxResponseBytes:
+// Lambda's limit on a synchronous response, 6 MiB of JSON, less 64 KiB for
+// the headers and the rest of the response event.
+const DefaultMaxResponseBytes = 6<<20 - 64<<10
+
 type server struct {
 	store   Store
 	log     *slog.Logger
 	debug   bool
 	maxBody int64
+	maxResp int
 	now     func() time.Time
 	mux     *http.ServeMux
 	// requireCaller is Config.TodoAPIRequireCaller.
@@ -108,6 +120,7 @@ func New(cfg Config) http.Handler {
 		log:     cfg.Logger,
 		debug:   cfg.Debug,
 		maxBody: cfg.MaxBodyBytes,
+		maxResp: cfg.MaxResponseBytes,
 		now:     cfg.Now,
 		mux:     http.NewServeMux(),
 
@@ -118,6 +131,9 @@ func New(cfg Config) http.Handler {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.maxResp <= 0 {
+		s.maxResp = DefaultMaxResponseBytes
 	}
 	if s.now == nil {
 		s.now = time.Now
