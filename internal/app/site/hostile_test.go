@@ -297,6 +297,8 @@ func TestUncleanPathRedirectsOnTheSite(t *testing.T) {
 		"/todos/../../etc/passwd": "/etc/passwd",
 		"/css/../../etc/passwd":   "/etc/passwd",
 		"/todos/./../search":      "/search",
+		"/%2f%2fevil.com/x/..":    "/%2f%2fevil.com", // escaped once, as sent: a path, not another host
+		"/%E6%97%A5/x/..":         "/%E6%97%A5",
 	} {
 		resp, body := s.do(t, apiRequest{method: "GET", path: path}, "")
 		if loc := resp.MultiValueHeaders["Location"]; resp.StatusCode/100 != 3 || len(loc) != 1 || loc[0] != want {

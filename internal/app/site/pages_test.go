@@ -64,6 +64,9 @@ func TestStageAwareURLs(t *testing.T) {
 				{req{method: "POST", target: "/todos", body: form("title", "x"), contentType: formURLEncoded}, base + "/"},
 				{req{method: "GET", target: "/todos/../healthz"}, base + "/healthz"},
 				{req{method: "GET", target: "/search//x/..?q=a"}, base + "/search?q=a"},
+				// The path keeps the client's escaping, once: not /%252f%252fevil.com.
+				{req{method: "GET", target: "/%2f%2fevil.com/x/.."}, base + "/%2f%2fevil.com"},
+				{req{method: "GET", target: "/a%20b/./c/../?q=%E7%89%9B"}, base + "/a%20b/?q=%E7%89%9B"},
 			}
 			for _, tt := range redirects {
 				tt.rq.basePath = base

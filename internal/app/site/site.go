@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
@@ -218,10 +220,28 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 	case p.status == http.StatusMethodNotAllowed:
 		s.fail(w, r, methodNotAllowed(p.header.Get("Allow")), wantsHTML(r))
 	case p.status >= 300 && p.status < 400 && len(loc) > 0 && loc[0] == '/':
+		if clean := cleanPath(r.URL.EscapedPath()); clean != r.URL.EscapedPath() {
+			// The mux escapes its cleaned path again (/%2f → /%252f): the
+			// path as the client escaped it, cleaned, is the place.
+			loc = clean
+			if r.URL.RawQuery != "" {
+				loc += "?" + r.URL.RawQuery
+			}
+		}
 		http.Redirect(w, r, webapphttp.URL(r, loc), p.status)
 	default:
 		s.fail(w, r, errNoRoute, wantsHTML(r))
 	}
+}
+
+// cleanPath returns p without dot segments and repeated slashes, a trailing
+// slash kept, as the mux cleans a path it redirects.
+func cleanPath(p string) string {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 // validQuery reports whether url.ParseQuery takes the raw query q, without
