@@ -124,12 +124,14 @@ func TestRemovedDirectoryReportsItsFiles(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "pkg/a.go", "package pkg")
 	write(t, root, "pkg/b.go", "package pkg")
-	changes := start(t, root, fast)
+	w := newTicked(t, root) // so that no scan runs between the two files' removal
 
 	if err := os.RemoveAll(filepath.Join(root, "pkg")); err != nil {
 		t.Fatal(err)
 	}
-	assertNext(t, changes, "pkg/a.go", "pkg/b.go")
+	w.scan()
+	w.scan()
+	assertNext(t, w.changes, "pkg/a.go", "pkg/b.go")
 }
 
 // The debounce tests time the scans themselves, one tick at a time, and
