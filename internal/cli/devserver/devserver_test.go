@@ -92,14 +92,15 @@ func TestRequestsDuringAReloadAreAnswered(t *testing.T) {
 					return
 				default:
 				}
-				answer := "error"
+				var answer string
 				resp, err := client.Get(p.url + "/")
 				if err != nil {
 					answer = err.Error()
 				} else {
 					body, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					answer = fmt.Sprintf("%d %s", resp.StatusCode, strings.Fields(string(body))[0])
+					first, _, _ := strings.Cut(string(body), " ")
+					answer = fmt.Sprintf("%d %s", resp.StatusCode, first)
 				}
 				mu.Lock()
 				answers[answer]++
