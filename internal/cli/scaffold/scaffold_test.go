@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -132,6 +134,28 @@ func TestCdkJSONHasTheStagesAndTheFlags(t *testing.T) {
 	}
 	if !reflect.DeepEqual(flags, pins.FeatureFlags) {
 		t.Errorf("cdk.json's feature flags differ from pins.json's:\n got %v\nwant %v", flags, pins.FeatureFlags)
+	}
+}
+
+// TestMakeDevServesTheStacksStaticPaths: make dev serves from static/ the
+// paths that the stack's CloudFront does.
+func TestMakeDevServesTheStacksStaticPaths(t *testing.T) {
+	dir := writeSite(t, Options{Module: "example.com/mysite", Version: "v0.1.0"})
+	stack := regexp.MustCompile(`StaticPaths: \[\]string\{([^}]*)\}`).FindSubmatch(readFile(t, filepath.Join(dir, "stack.go")))
+	makefile := regexp.MustCompile(`(?m)^STATIC_PATHS := (.*)$`).FindSubmatch(readFile(t, filepath.Join(dir, "Makefile")))
+	if stack == nil || makefile == nil {
+		t.Fatalf("stack.go's StaticPaths %q, the Makefile's STATIC_PATHS %q: want both", stack, makefile)
+	}
+	var paths []string
+	for _, quoted := range strings.Split(string(stack[1]), ",") {
+		p, err := strconv.Unquote(strings.TrimSpace(quoted))
+		if err != nil {
+			t.Fatalf("stack.go's StaticPaths: %s: %v", stack[1], err)
+		}
+		paths = append(paths, p)
+	}
+	if got, want := string(makefile[1]), strings.Join(paths, ","); got != want {
+		t.Errorf("the Makefile's STATIC_PATHS = %s, want stack.go's StaticPaths %s", got, want)
 	}
 }
 
