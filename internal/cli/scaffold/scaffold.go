@@ -7,10 +7,12 @@
 // cache. A file whose name ends in .tmpl is rendered with text/template and
 // loses the suffix; its actions are delimited by [[ and ]], so that the {{ }}
 // of the site's own templates, and of the README's examples of them, stay as
-// they are. Any other file is copied as it is. The versions the new module pins
-// — Go modules, Node tools, CDK feature flags — are this repository's, in
-// pins.json, site/package.json and site/package-lock.json; the tests fail
-// when they drift (`go test ./internal/cli/scaffold -update` renews them).
+// they are. Any other file is copied as it is.
+//
+// The versions the new module pins — Go modules, Node tools, CDK feature
+// flags — are this repository's, in pins.json, site/package.json and
+// site/package-lock.json; the tests fail when they drift, and
+// `go test ./internal/cli/scaffold -update` renews them.
 package scaffold
 
 import (
@@ -218,7 +220,7 @@ func execute(name string, text []byte, d *data) ([]byte, error) {
 
 // modQuote quotes a go.mod token when it needs quotes (a path with spaces).
 func modQuote(s string) string {
-	if strings.ContainsAny(s, " \t\"'`\\") || s == "" {
+	if strings.ContainsAny(s, " \t\"'`\\") {
 		return strconv.Quote(s)
 	}
 	return s
