@@ -10,8 +10,9 @@
 //	CORS_CONFIG='{"allowOrigins":["http://localhost:5173"]}' make dev
 //
 // The function gets this process's environment, so DEBUG, LOG_LEVEL,
-// CORS_CONFIG and TODO_API_REQUIRE_CALLER are read as in Lambda, plus
-// TABLE_NAME (default "todos") and the SDK's variables that point it at
+// CORS_CONFIG and TODO_API_REQUIRE_CALLER are read as in Lambda, plus the
+// tables, created here — TABLE_NAME (default "todos") and INDEX_TABLE_NAME
+// (default TABLE_NAME-index) — and the SDK's variables that point it at
 // dynalite. No authorizer runs here, so with TODO_API_REQUIRE_CALLER=1
 // every /todos request gets 401.
 //
@@ -32,6 +33,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/internal/cli/devserver"
 	"github.com/gowebapp/webapp/internal/cli/modroot"
 	"github.com/gowebapp/webapp/tools/dynalitetest"
@@ -65,28 +67,29 @@ func run(ctx context.Context, listener net.Listener) error {
 		return err
 	}
 	defer db.Stop()
-	table := cmp.Or(os.Getenv("TABLE_NAME"), "todos")
-	if err := dynalitetest.CreateTable(ctx, db.Client(), table); err != nil {
+	table := cmp.Or(os.Getenv(todo.EnvTable), "todos")
+	index := cmp.Or(os.Getenv(todo.EnvIndexTable), table+"-index")
+	if err := todo.CreateTables(ctx, db.Client(), table, index); err != nil {
 		return err
 	}
-	fmt.Printf("DynamoDB: dynalite at %s, table %s; it stays up across reloads, so the todos survive them\n", db.Endpoint, table)
+	fmt.Printf("DynamoDB: dynalite at %s, tables %s and %s; it stays up across reloads, so the todos survive them\n", db.Endpoint, table, index)
 
 	return devserver.Run(ctx, devserver.Options{
 		Dir:       root,
 		Function:  "./lambda",
 		StaticDir: "static",
 		Listener:  listener,
-		Env:       functionEnv(db.Endpoint, table),
+		Env:       functionEnv(db.Endpoint, table, index),
 		Output:    os.Stdout,
 	})
 }
 
 // functionEnv is what the function needs beyond this process's
-// environment: its table, and the SDK's standard configuration pointed at
+// environment: its tables, and the SDK's standard configuration pointed at
 // dynalite (with dummy credentials), as KEY=VALUE in key order.
-func functionEnv(endpoint, table string) []string {
+func functionEnv(endpoint, table, index string) []string {
 	vars := dynalitetest.Env(endpoint)
-	vars["TABLE_NAME"] = table
+	vars[todo.EnvTable], vars[todo.EnvIndexTable] = table, index
 	env := make([]string, 0, len(vars))
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		env = append(env, k+"="+vars[k])
