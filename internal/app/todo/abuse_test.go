@@ -11,12 +11,13 @@ import (
 	"github.com/gowebapp/webapp/internal/app/todo/todotest"
 )
 
-// What one search request may read at most, whatever the table holds: the
-// entries of three grams, the todos it checks, and the Query and
-// BatchGetItem calls that read them (the todos in batches that double).
+// What one search request may read at most, whatever the table holds: its
+// budget of entries and todos; three probes and up to three further reads of
+// the driving gram (twice as far each time, for a page of 20), and the
+// todos in batches that double.
 const (
-	maxItemsRead = 3*200 + 100
-	maxQueries   = 3
+	maxItemsRead = todo.SearchEntryBudget + todo.SearchItemBudget
+	maxQueries   = 6
 	maxBatchGets = 8
 )
 

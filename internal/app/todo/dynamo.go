@@ -29,15 +29,15 @@ type Store struct {
 	// log receives what the store cannot return: the failure of a cleanup
 	// after a write that succeeded.
 	log *slog.Logger
-	// entries and items are the read budget of one search (searchEntries,
-	// searchItems); tests lower them.
+	// entries and items are the read budget of one search
+	// (SearchEntryBudget, SearchItemBudget); tests lower them.
 	entries, items int
 }
 
 // NewStore returns a store of the todos in table and their index in index,
 // using client. It logs through slog.Default().
 func NewStore(client *dynamodb.Client, table, index string) *Store {
-	return &Store{client: client, table: table, index: index, now: time.Now, log: slog.Default(), entries: searchEntries, items: searchItems}
+	return &Store{client: client, table: table, index: index, now: time.Now, log: slog.Default(), entries: SearchEntryBudget, items: SearchItemBudget}
 }
 
 // The environment variables of NewStoreFromEnv.

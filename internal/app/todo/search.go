@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,13 +15,18 @@ import (
 // MaxSearchLimit is the most todos one page of search results holds.
 const MaxSearchLimit = 50
 
-// What one search request may read, whatever the size of the table (the
-// Store's entries and items fields; tests lower them).
+// The budget of one search request, whatever the size of the table: it
+// reads at most SearchEntryBudget index entries, over all its Queries, and
+// SearchItemBudget todos, to check the candidates, in BatchGetItem calls of
+// at most 100. (The Store's entries and items fields; tests lower them.)
 const (
-	searchProbes  = 3   // grams of the query whose entries are read
-	searchEntries = 200 // index entries read of each of them
-	searchItems   = 100 // todos read to check the candidates
+	SearchEntryBudget = 600
+	SearchItemBudget  = 100
 )
+
+// searchProbes is how many of the query's grams a search reads the entries
+// of, to choose the one that drives.
+const searchProbes = 3
 
 // Matches reports whether t's title or memo contains q, both folded (see
 // Fold). Every query matches once folded to nothing.
@@ -39,14 +45,16 @@ func matchesFolded(t Todo, folded string) bool {
 // request reads at most a fixed budget, whatever the size of the table.
 //
 // It answers from the index: every todo containing q has the entries of q's
-// grams (q itself if it is one character, else its bigrams). It reads the
-// entries of up to three of q's grams, newest first, and lets the gram whose
-// entries reach furthest back drive — the most selective one — while the
-// others rule out the candidates they cover but do not list. It then reads
-// the candidates' todos and returns those that contain q: an entry is only
-// a hint, so an entry of a write in flight, of a refused one or of an older
-// version never gives a wrong result. Stale entries it meets are deleted
-// (a few per request). See docs/search.md.
+// grams (q itself if it is one character, else its bigrams). It reads a
+// few entries of up to three of q's grams, newest first, and lets the gram
+// whose entries reach furthest back drive — the most selective one — while
+// the others rule out the candidates they cover but do not list. It reads
+// the candidates' todos and returns those that contain q, reading further
+// into the driving gram while the page is not full and the budget lasts
+// (SearchEntryBudget, SearchItemBudget). An entry is only a hint: an entry
+// of a write in flight, of a refused one or of an older version never
+// gives a wrong result. Stale entries it meets are deleted, a few per
+// request. See docs/search.md.
 func (s *Store) Search(ctx context.Context, q string, limit int, cursor string) (Page, error) {
 	if limit < 1 || limit > MaxSearchLimit {
 		return Page{}, invalid("limit", "limit must be an integer from 1 to %d, got %d", MaxSearchLimit, limit)
@@ -69,62 +77,109 @@ func (s *Store) Search(ctx context.Context, q string, limit int, cursor string) 
 		after = c.After
 	}
 
+	// Probe: a few entries of each gram, about twice what the page needs,
+	// from the same position on.
+	probeLimit := max(1, min(2*limit+10, s.entries/len(probes)))
 	pages := make([]entryPage, len(probes))
 	err := parallel(len(probes), searchProbes, func(i int) error {
 		var err error
-		pages[i], err = s.queryEntries(ctx, probes[i], after, s.entries)
+		pages[i], err = s.queryEntries(ctx, probes[i], after, probeLimit)
 		return err
 	})
 	if err != nil {
 		return Page{}, err
 	}
+	read := 0 // entries
+	for _, p := range pages {
+		read += len(p.entries)
+	}
 	drive := 0
 	if cursor == "" {
 		drive = widest(pages)
 	}
-	driver := pages[drive]
-	candidates := prune(driver.entries, slices.Delete(slices.Clone(pages), drive, drive+1))
+	filters := slices.Delete(slices.Clone(pages), drive, drive+1)
 
-	var (
-		found    = make([]Todo, 0, limit)
-		examined = 0 // candidates looked at
-		reads    = 0 // todos read
-		stales   []entry
-		now      = s.now()
-	)
-check:
-	for round := 0; examined < len(candidates) && len(found) < limit && reads < s.items; round++ {
-		// Read as many todos as are still wanted, doubling while too few
-		// of them match.
-		n := min(len(candidates)-examined, s.items-reads, (limit-len(found))<<min(round, 6), batchGetMax)
-		batch := candidates[examined : examined+n]
-		todos, err := s.getTodos(ctx, batch)
+	// Check the driving gram's candidates, reading further into its
+	// partition, twice as far each time, while the page is not full and the
+	// budget lasts.
+	c := checker{s: s, folded: folded, limit: limit, found: make([]Todo, 0, limit), now: s.now()}
+	chunk, start, next := pages[drive], after, ""
+	for {
+		candidates := prune(chunk.entries, filters)
+		n, err := c.check(ctx, candidates)
 		if err != nil {
 			return Page{}, err
 		}
-		reads += n
+		if n < len(candidates) { // stopped at the limit or the budget
+			next = start
+			if n > 0 {
+				next = candidates[n-1].position
+			}
+			break
+		}
+		if chunk.complete {
+			break
+		}
+		if c.full() || read >= s.entries {
+			next = chunk.last()
+			break
+		}
+		start = chunk.last()
+		if chunk, err = s.queryEntries(ctx, chunk.gram, start, min(s.entries-read, 2*len(chunk.entries))); err != nil {
+			return Page{}, err
+		}
+		read += len(chunk.entries)
+	}
+	s.cleanup(ctx, c.stales)
+
+	page := Page{Items: c.found}
+	if next != "" {
+		page.Next = pageCursor{Gram: pages[drive].gram, After: next}.encode()
+	}
+	return page, nil
+}
+
+// checker reads the todos of a search's candidates and keeps those that
+// match, up to the page's limit and the store's budget of todos.
+type checker struct {
+	s      *Store
+	folded string // the query
+	limit  int
+	found  []Todo
+	reads  int     // todos read
+	stales []entry // met on the way
+	now    time.Time
+}
+
+func (c *checker) full() bool { return len(c.found) == c.limit || c.reads >= c.s.items }
+
+// check reads the candidates' todos in order, as many at a time as are
+// still wanted, doubling while too few of them match, and returns how many
+// candidates it looked at: all of them, unless the page filled up or the
+// budget ran out.
+func (c *checker) check(ctx context.Context, candidates []entry) (int, error) {
+	examined := 0
+	for round := 0; examined < len(candidates) && !c.full(); round++ {
+		n := min(len(candidates)-examined, c.s.items-c.reads, (c.limit-len(c.found))<<min(round, 6), batchGetMax)
+		batch := candidates[examined : examined+n]
+		todos, err := c.s.getTodos(ctx, batch)
+		if err != nil {
+			return examined, err
+		}
+		c.reads += n
 		for _, e := range batch {
 			examined++
 			t, ok := todos[idOf(e.position)]
-			if ok && Position(t) == e.position && matchesFolded(t, folded) {
-				if found = append(found, t); len(found) == limit {
-					break check
+			if ok && Position(t) == e.position && matchesFolded(t, c.folded) {
+				if c.found = append(c.found, t); len(c.found) == c.limit {
+					return examined, nil
 				}
-			} else if stale(e, t, ok, now) {
-				stales = append(stales, e)
+			} else if stale(e, t, ok, c.now) {
+				c.stales = append(c.stales, e)
 			}
 		}
 	}
-	s.cleanup(ctx, stales)
-
-	page := Page{Items: found}
-	switch {
-	case examined < len(candidates): // stopped at the limit or the budget
-		page.Next = pageCursor{Gram: driver.gram, After: candidates[examined-1].position}.encode()
-	case !driver.complete:
-		page.Next = pageCursor{Gram: driver.gram, After: driver.last()}.encode()
-	}
-	return page, nil
+	return examined, nil
 }
 
 // probeGrams returns the grams of a query whose entries a search reads: up
