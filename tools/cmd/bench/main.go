@@ -15,6 +15,9 @@
 //	synth      make synth, twice (the second, warm, is the figure)
 //	test       make test, twice (the second, warm, is the figure)
 //	wrk        wrk against the local server (tools/cmd/dev) on loopback
+//	search     search against dynalite at 1k, 10k and 50k todos (-search-sizes):
+//	           the index's first page beside the scan it replaced, latency
+//	           and items read; and the write units of a create
 //
 // Logs of the commands it runs go to .cache/bench/. It exits 1 if a step
 // could not run or make test failed; a missed budget is reported, not an
@@ -44,10 +47,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/internal/cli/modroot"
 	"github.com/gowebapp/webapp/internal/lambdabuild"
 	"github.com/gowebapp/webapp/tools/bench"
 	"github.com/gowebapp/webapp/tools/dynalitetest"
-	"github.com/gowebapp/webapp/internal/cli/modroot"
 )
 
 // Budgets (docs/benchmarks.md).
@@ -68,12 +72,15 @@ var steps = []struct {
 	{"synth", (*runner).synth},
 	{"test", (*runner).test},
 	{"wrk", (*runner).wrk},
+	{"search", (*runner).search},
 }
 
 type runner struct {
 	root, tmp, logs string
 	runs            int
 	wrkDuration     time.Duration
+	searchSizes     []int // todos in the table at each round of the search step, growing
+	searchRuns      int   // requests of each query at each size
 	summary         []row
 	failed          bool // a step ran but something in it failed
 }
@@ -87,7 +94,13 @@ func main() {
 	runs := flag.Int("runs", 30, "cold starts of each binary")
 	only := flag.String("only", "", "comma-separated steps to run (default: all)")
 	wrkDuration := flag.Duration("wrk-duration", 10*time.Second, "duration of each wrk run")
+	searchSizes := flag.String("search-sizes", "1000,10000,50000", "comma-separated, growing sizes of the table the search step measures at")
+	searchRuns := flag.Int("search-runs", 20, "requests of each query at each size in the search step")
 	flag.Parse()
+	sizes, err := parseSizes(*searchSizes)
+	if err != nil {
+		fail(err)
+	}
 
 	root, err := modroot.Find()
 	if err != nil {
@@ -98,7 +111,8 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(tmp)
-	r := &runner{root: root, tmp: tmp, logs: filepath.Join(root, ".cache", "bench"), runs: *runs, wrkDuration: *wrkDuration}
+	r := &runner{root: root, tmp: tmp, logs: filepath.Join(root, ".cache", "bench"), runs: *runs, wrkDuration: *wrkDuration,
+		searchSizes: sizes, searchRuns: max(1, *searchRuns)}
 	if err := os.MkdirAll(r.logs, 0o755); err != nil {
 		fail(err)
 	}
@@ -136,6 +150,19 @@ func main() {
 	if failed || r.failed {
 		os.Exit(1)
 	}
+}
+
+// parseSizes reads -search-sizes: positive, growing integers.
+func parseSizes(s string) ([]int, error) {
+	var sizes []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || len(sizes) > 0 && n <= sizes[len(sizes)-1] {
+			return nil, fmt.Errorf("-search-sizes %q: want growing positive integers separated by commas, like 1000,10000,50000", s)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
 }
 
 func fail(err error) {
@@ -187,7 +214,7 @@ func (r *runner) coldStart() error {
 		return err
 	}
 	// /healthz must not reach DynamoDB: nothing listens at the endpoint.
-	env := []string{"TABLE_NAME=todos", "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=example", "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9"}
+	env := []string{"TABLE_NAME=todos", "INDEX_TABLE_NAME=todo-index", "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=example", "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:9"}
 	ctx := context.Background()
 
 	n := len(bins)
@@ -233,10 +260,10 @@ func (r *runner) firstPage(ctx context.Context, app string, healthzFirst time.Du
 		return err
 	}
 	defer db.Stop()
-	if err := dynalitetest.CreateTable(ctx, db.Client(), "todos"); err != nil {
+	if err := todo.CreateTables(ctx, db.Client(), "todos", "todo-index"); err != nil {
 		return err
 	}
-	env := []string{"TABLE_NAME=todos"}
+	env := []string{"TABLE_NAME=todos", "INDEX_TABLE_NAME=todo-index"}
 	for k, v := range dynalitetest.Env(db.Endpoint) {
 		env = append(env, k+"="+v)
 	}
