@@ -147,6 +147,7 @@ type checker struct {
 	limit  int
 	found  []Todo
 	reads  int     // todos read
+	rounds int     // BatchGetItem calls so far: each reads up to twice the last
 	stales []entry // met on the way
 	now    time.Time
 }
@@ -154,13 +155,13 @@ type checker struct {
 func (c *checker) full() bool { return len(c.found) == c.limit || c.reads >= c.s.items }
 
 // check reads the candidates' todos in order, as many at a time as are
-// still wanted, doubling while too few of them match, and returns how many
-// candidates it looked at: all of them, unless the page filled up or the
-// budget ran out.
+// still wanted, doubling from call to call while too few of them match, and
+// returns how many candidates it looked at: all of them, unless the page
+// filled up or the budget ran out.
 func (c *checker) check(ctx context.Context, candidates []entry) (int, error) {
 	examined := 0
-	for round := 0; examined < len(candidates) && !c.full(); round++ {
-		n := min(len(candidates)-examined, c.s.items-c.reads, (c.limit-len(c.found))<<min(round, 6), batchGetMax)
+	for ; examined < len(candidates) && !c.full(); c.rounds++ {
+		n := min(len(candidates)-examined, c.s.items-c.reads, (c.limit-len(c.found))<<min(c.rounds, 6), batchGetMax)
 		batch := candidates[examined : examined+n]
 		todos, err := c.s.getTodos(ctx, batch)
 		if err != nil {
