@@ -74,11 +74,13 @@ type SiteStackProps struct {
 	WebApp webapp.Props
 }
 
-// SiteStack is the site with its data: the WebApp construct and the app's table.
+// SiteStack is the site with its data: the WebApp construct, the todos'
+// table and the table of their search index.
 type SiteStack struct {
 	awscdk.Stack
-	Site  *webapp.WebApp
-	Table awsdynamodb.Table
+	Site       *webapp.WebApp
+	Table      awsdynamodb.Table
+	IndexTable awsdynamodb.Table
 }
 
 // NewSiteStack defines the site's stack. It shows how a stack extends the
@@ -107,25 +109,43 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		wp.Certificate = cfg.Certificate(scope, stack, wp.HostedZone)
 	}
 
-	table := awsdynamodb.NewTable(stack, jsii.String("Todos"), &awsdynamodb.TableProps{
-		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
+	table := newTable(stack, "Todos", "id", "")
+	// The index (package todo: grams → todos, and the list of all todos)
+	// lives and dies with the todos: without it they can be neither listed
+	// nor found, so it is kept and restorable like them.
+	index := newTable(stack, "TodoIndex", "gram", "todo")
+
+	site := webapp.NewWebApp(stack, "Site", &wp)
+	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
+	site.Function.AddEnvironment(jsii.String("INDEX_TABLE_NAME"), index.TableName(), nil)
+	// Only the calls the app makes: no Scan, no table administration.
+	table.Grant(site.Function, *jsii.Strings(
+		"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:DeleteItem",
+	)...)
+	index.Grant(site.Function, *jsii.Strings(
+		"dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+	)...)
+
+	return &SiteStack{Stack: stack, Site: site, Table: table, IndexTable: index}
+}
+
+// newTable adds an on-demand, encrypted table with point-in-time recovery,
+// keyed by the string attributes partition and sort (none when empty), that
+// deleting the stack keeps: it holds the users' data.
+func newTable(stack awscdk.Stack, id, partition, sort string) awsdynamodb.Table {
+	props := &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(partition), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
-		Encryption: awsdynamodb.TableEncryption_AWS_MANAGED,
-		// The todos are the users' data: deleting the stack must not delete them.
+		Encryption:    awsdynamodb.TableEncryption_AWS_MANAGED,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
-	})
-
-	site := webapp.NewWebApp(stack, "Site", &wp)
-	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
-	// Only the calls the app makes: no BatchWrite, no table administration.
-	table.Grant(site.Function, *jsii.Strings(
-		"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Scan",
-	)...)
-
-	return &SiteStack{Stack: stack, Site: site, Table: table}
+	}
+	if sort != "" {
+		props.SortKey = &awsdynamodb.Attribute{Name: jsii.String(sort), Type: awsdynamodb.AttributeType_STRING}
+	}
+	return awsdynamodb.NewTable(stack, jsii.String(id), props)
 }
 
 // StackName is the name of the site's stack for a stage, so that stages can
