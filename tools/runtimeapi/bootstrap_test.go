@@ -13,8 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/gowebapp/webapp/internal/lambdabuild"
 	"github.com/gowebapp/webapp/internal/cli/modroot"
+	"github.com/gowebapp/webapp/internal/lambdabuild"
 )
 
 func root(t *testing.T) string {
