@@ -55,7 +55,7 @@ func TestBootstrapAnswersHealthz(t *testing.T) {
 	out := &tail{max: 64 << 10}
 	s.Output = out
 	env := []string{
-		"TABLE_NAME=todos",
+		"TABLE_NAME=todos", "INDEX_TABLE_NAME=todo-index",
 		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE",
 		"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 		"AWS_REGION=us-east-1",
