@@ -95,7 +95,7 @@ func TestStoreConcurrentWritersLoseNothing(t *testing.T) {
 							return
 						}
 						check("Get", cur)
-						if cur.Version < writers && !stop.Load() {
+						if cur.Version <= writers && !stop.Load() { // version 1 is the create: wait for writers updates
 							continue // let the writers get going
 						}
 						if !staleTried {
