@@ -50,8 +50,8 @@ func newStacks(app awscdk.App) *stacks {
 	env := &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 	stack := awscdk.NewStack(app, jsii.String("ReuseExample"), &awscdk.StackProps{
 		Env: env,
-		// The certificate comes from the us-east-1 stack below.
-		CrossRegionReferences: jsii.Bool(true),
+		// The certificate comes from the us-east-1 stack below; its ARN is a
+		// plain reference, so no CrossRegionReferences is needed.
 	})
 
 	// Imported by id and name, not looked up: synth needs no credentials, and
