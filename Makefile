@@ -63,7 +63,7 @@ fuzz: $(GO_STAMP) ## run each fuzz target in turn for FUZZTIME each (default 60s
 snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff before committing)
 	go test . -run 'TestSnapshots' -update
 
-dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as DynamoDB; Ctrl-C stops both
+dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as DynamoDB, restarting it on every change to Go files or templates
 	go run ./tools/cmd/dev
 
 # Debian packages of the local site and the browser tests: qemu-user runs the
@@ -85,7 +85,7 @@ system-deps: ## install qemu-user, chromium and fonts-noto-cjk when missing (as 
 		fi; \
 	fi
 
-local: deps system-deps ## run what cdk synth produced (CloudFront, S3, API Gateway, Lambda, DynamoDB) on 127.0.0.1:8080 (or $PORT)
+local: deps system-deps ## run what cdk synth produced (CloudFront, S3, API Gateway, Lambda, DynamoDB) on 127.0.0.1:8080 (or $PORT), synthesizing again on change
 	go run ./cmd/webapp local $(CDK_ARGS)
 
 # wrk (a Debian package) loads the local server; a fresh machine or CI image

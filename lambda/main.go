@@ -3,6 +3,7 @@
 // serves API Gateway's events. Configuration comes from the environment:
 //
 //	TABLE_NAME  the DynamoDB table of todos (required)
+//	INDEX_TABLE_NAME  the table of their search index, keys gram and todo (required)
 //	LOG_LEVEL   debug, info (default), warn or error
 //	DEBUG       true/1 puts internal error detail in responses (never in production)
 //	CORS_CONFIG JSON of webapphttp.CorsConfig: the origins whose scripts may call the site
