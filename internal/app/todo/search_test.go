@@ -371,6 +371,14 @@ func TestImportAndReindex(t *testing.T) {
 	if _, err := client.DeleteTable(t.Context(), &dynamodb.DeleteTableInput{TableName: aws.String(s.index)}); err != nil {
 		t.Fatal(err)
 	}
+	// Deleting takes a while (dynalite too): until the table is gone, creating
+	// it again is refused as in use.
+	waiter := dynamodb.NewTableNotExistsWaiter(client, func(o *dynamodb.TableNotExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
+	if err := waiter.Wait(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(s.index)}, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := client.CreateTable(t.Context(), TableInputs(s.table, s.index)[1]); err != nil {
 		t.Fatal(err)
 	}
