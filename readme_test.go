@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
 // The README is what a newcomer follows literally: these tests keep the parts
@@ -75,17 +77,7 @@ func TestReadmeStagesAreCdkJsons(t *testing.T) {
 	if err := json.Unmarshal([]byte("{"+block[1]+"}"), &shown); err != nil {
 		t.Fatalf("README's stages block is not JSON: %v", err)
 	}
-	raw, err := os.ReadFile("cdk.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cdk struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &cdk); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(shown["stages"], cdk.Context["stages"]) {
-		t.Errorf("README shows the stages\n%v\ncdk.json has\n%v", shown["stages"], cdk.Context["stages"])
+	if stages := cdktest.CdkJSONContext(t)["stages"]; !reflect.DeepEqual(shown["stages"], stages) {
+		t.Errorf("README shows the stages\n%v\ncdk.json has\n%v", shown["stages"], stages)
 	}
 }

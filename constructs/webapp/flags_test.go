@@ -3,8 +3,6 @@ package webapp
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -22,19 +20,10 @@ import (
 // TestRecommendedAndPinnedFlagsAreCdkJsons: this repository's cdk.json, the
 // sample app's, holds what the construct recommends and what it pins.
 func TestRecommendedAndPinnedFlagsAreCdkJsons(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(cdktest.ModuleRoot(t), "cdk.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cdkJSON struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
-		t.Fatalf("cdk.json: %v", err)
-	}
+	context := cdktest.CdkJSONContext(t)
 	for name, flags := range map[string]map[string]any{"RecommendedContext": RecommendedContext(), "pinnedFlags": pinnedFlags()} {
 		for flag, want := range flags {
-			if got, ok := cdkJSON.Context[flag]; !ok || !reflect.DeepEqual(got, want) {
+			if got, ok := context[flag]; !ok || !reflect.DeepEqual(got, want) {
 				t.Errorf("cdk.json sets %s to %v, want %s's %v", flag, got, name, want)
 			}
 		}

@@ -84,7 +84,19 @@ func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 	if os.Getenv(DefaultFlagsEnv) == "1" {
 		return NewDefaultFlagsApp(t, extra)
 	}
-	raw, err := os.ReadFile(filepath.Join(ModuleRoot(t), "cdk.json"))
+	ctx := CdkJSONContext(t)
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return newApp(t, ctx)
+}
+
+// CdkJSONContext returns the "context" of the module's cdk.json (a fresh map
+// on every call), failing t when the file is missing or not JSON.
+func CdkJSONContext(t testing.TB) map[string]any {
+	t.Helper()
+	path := filepath.Join(ModuleRoot(t), "cdk.json")
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,13 +104,12 @@ func NewApp(t testing.TB, extra map[string]any) awscdk.App {
 		Context map[string]any `json:"context"`
 	}
 	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
-		t.Fatalf("cdk.json: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	ctx := cdkJSON.Context
-	for k, v := range extra {
-		ctx[k] = v
+	if cdkJSON.Context == nil {
+		cdkJSON.Context = map[string]any{}
 	}
-	return newApp(t, ctx)
+	return cdkJSON.Context
 }
 
 // NewDefaultFlagsApp returns an App like NewApp's but without cdk.json's
