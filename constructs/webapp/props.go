@@ -50,6 +50,25 @@ const (
 	maxTimeoutSeconds = 28
 )
 
+// Reserved concurrency of the function (Props.FunctionReservedConcurrency).
+const (
+	// DefaultReservedConcurrency is what the function reserves unless told
+	// otherwise: a tenth of the 1,000 concurrent executions a region's
+	// account gets by default. It bounds a site, not its traffic: at 20 ms a
+	// request it serves 5,000 requests a second, far above the stage's
+	// throttle, so only requests that have become slow (a slow table, a
+	// hung call, a flood of costly requests) reach it. A number derived from
+	// the stage's throttle and the timeout (100 a second × 10 s) would be
+	// 1,000: no bound at all, and the whole default quota, which Lambda
+	// refuses to reserve.
+	DefaultReservedConcurrency = 100
+	// UnreservedConcurrency, as new(webapp.UnreservedConcurrency) (or -1 in
+	// a stage's reservedConcurrency), reserves nothing: the function shares
+	// the account's unreserved pool with its other functions, up to the
+	// whole of it.
+	UnreservedConcurrency = -1
+)
+
 // Props configure a WebApp. Only the function's code (FunctionDir or Code)
 // and StaticDir are required. Props that contradict each other fail synth
 // rather than one of them silently winning.
@@ -163,11 +182,29 @@ type Props struct {
 	// Default: 200.
 	ApiThrottleBurstLimit int
 
-	// FunctionReservedConcurrency caps (and reserves) the function's
-	// concurrent executions, which also caps what a flood can cost. Zero is a
-	// kill switch: the function may not run, and every app request gets
-	// API Gateway's 5xx while the static files are still served.
-	// Default: unreserved, the account's shared pool.
+	// FunctionReservedConcurrency reserves the function's concurrent
+	// executions and caps them, so that one site cannot take the account's
+	// whole pool from its other functions, and cannot run (and bill) more
+	// requests at once however slow they become: 100 executions at 256 MiB
+	// bill at most 25 GB-seconds a second, and at the 10 s timeout serve 10
+	// requests a second. Requests beyond it are refused by Lambda before the
+	// function runs; API Gateway answers them with a 500. Zero is a kill
+	// switch: the function may not run, and every app request gets that 500
+	// while the static files are still served. UnreservedConcurrency
+	// reserves nothing, as Lambda does by default.
+	//
+	// Lambda refuses a reservation that leaves fewer than 100 of the
+	// account's concurrent executions (per region) unreserved, so an account
+	// whose quota is low — new accounts can start at 10 — cannot reserve
+	// anything: the deploy fails at the function with "Specified
+	// ReservedConcurrentExecutions for function decreases account's
+	// UnreservedConcurrentExecution below its minimum value of [100]" (the
+	// account's minimum), and CloudFormation rolls back. Then ask for a
+	// higher "Concurrent executions" quota in Service Quotas (AWS also raises
+	// it with use), and until then deploy with a reservation that fits
+	// (aws lambda get-account-settings shows the quota and what is
+	// unreserved) or with UnreservedConcurrency.
+	// Default: DefaultReservedConcurrency (100).
 	FunctionReservedConcurrency *int
 
 	// Tracing turns on AWS X-Ray for the API stage and the function.
@@ -346,6 +383,9 @@ func (p Props) withDefaults() Props {
 	if p.FunctionMemorySize == 0 {
 		p.FunctionMemorySize = DefaultMemorySize
 	}
+	if p.FunctionReservedConcurrency == nil {
+		p.FunctionReservedConcurrency = new(DefaultReservedConcurrency)
+	}
 	if p.FunctionTimeout == nil {
 		p.FunctionTimeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
 	}
@@ -422,8 +462,8 @@ func (given Props) validate(path, region string) error {
 	if p.ApiThrottleRateLimit < 0 || p.ApiThrottleBurstLimit < 0 {
 		add("ApiThrottleRateLimit %g and ApiThrottleBurstLimit %d must not be negative", p.ApiThrottleRateLimit, p.ApiThrottleBurstLimit)
 	}
-	if c := p.FunctionReservedConcurrency; c != nil && *c < 0 {
-		add("FunctionReservedConcurrency %d must not be negative: leave it nil for no reservation, or 0 to stop the function", *c)
+	if c := *p.FunctionReservedConcurrency; c < UnreservedConcurrency {
+		add("FunctionReservedConcurrency %d is invalid: reserve a number of executions, 0 to stop the function, or webapp.UnreservedConcurrency (-1) to reserve none", c)
 	}
 	if p.AllowDirectApiAccess && p.OriginSecretVersionId != "" {
 		add("OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off: drop one of them")

@@ -99,8 +99,8 @@ func TestWebAppFailsOnPropsThatCannotWork(t *testing.T) {
 		{"WebAclNotCloudFrontScope", "us-east-1", func(_ awscdk.Stack, p *Props) {
 			p.WebAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e"
 		}, `webapp Test/Site: WebAclArn "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e" is not a CloudFront web ACL`},
-		{"NegativeReservedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = new(-1) },
-			`webapp Test/Site: FunctionReservedConcurrency -1 must not be negative`},
+		{"NegativeReservedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = new(-2) },
+			`webapp Test/Site: FunctionReservedConcurrency -2 is invalid: reserve a number of executions, 0 to stop the function, or webapp.UnreservedConcurrency (-1) to reserve none`},
 		{"NegativeThrottle", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ApiThrottleRateLimit = -5 },
 			`webapp Test/Site: ApiThrottleRateLimit -5 and ApiThrottleBurstLimit 200 must not be negative`},
 		{"SecretVersionWithoutKey", "us-east-1", func(_ awscdk.Stack, p *Props) { p.AllowDirectApiAccess, p.OriginSecretVersionId = true, "v2" },
@@ -218,6 +218,7 @@ func bucketCode(stack awscdk.Stack) awslambda.Code {
 func TestMeaningfulZerosAreAccepted(t *testing.T) {
 	for name, edit := range map[string]func(awscdk.Stack, *Props){
 		"ReservedConcurrencyZero":    func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = new(0) },
+		"Unreserved":                 func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = new(UnreservedConcurrency) },
 		"EmptyContentSecurityPolicy": func(_ awscdk.Stack, p *Props) { p.ContentSecurityPolicy = new("") },
 		"CodeWithoutFunctionDir":     func(s awscdk.Stack, p *Props) { p.FunctionDir, p.Code = "", bucketCode(s) },
 	} {

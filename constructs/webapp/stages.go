@@ -20,8 +20,9 @@ import (
 // StageSettings are one stage's own settings, from the context key "stages"
 // (cdk.json), so that dev and prod differ in configuration, not in code. Zero
 // values keep the construct's defaults, except ReservedConcurrency, which
-// given as 0 stops the stage's function (a kill switch). Stage.Apply says
-// which prop each one sets.
+// given as 0 stops the stage's function (a kill switch); -1
+// (UnreservedConcurrency) reserves nothing. Stage.Apply says which prop each
+// one sets.
 type StageSettings struct {
 	DomainName            string  `json:"domainName"`
 	HostedZoneId          string  `json:"hostedZoneId"`

@@ -40,6 +40,8 @@ func TestStageFromContext(t *testing.T) {
 		}}, Stage{Name: "prod", StageSettings: StageSettings{DomainName: "beta.example.com", HostedZoneId: "Z1", HostedZoneName: "example.com", OriginSecretVersionId: "v-2"}}},
 		{"ReservedConcurrencyZeroIsAKillSwitch", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"reservedConcurrency": 0}}},
 			Stage{Name: "dev", StageSettings: StageSettings{ReservedConcurrency: new(0)}}},
+		{"ReservedConcurrencyMinusOneIsUnreserved", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"reservedConcurrency": -1}}},
+			Stage{Name: "dev", StageSettings: StageSettings{ReservedConcurrency: new(UnreservedConcurrency)}}},
 		{"AStageWithoutAnEntryHasTheDefaults", map[string]any{"stage": "qa", "stages": map[string]any{"dev": map[string]any{"memorySize": 128}}},
 			Stage{Name: "qa"}},
 	}

@@ -402,9 +402,9 @@ func newFunction(scope constructs.Construct, p Props) (awslambda.Function, awslo
 	if p.Tracing {
 		props.Tracing = awslambda.Tracing_ACTIVE
 	}
-	if c := p.FunctionReservedConcurrency; c != nil {
+	if c := *p.FunctionReservedConcurrency; c != UnreservedConcurrency {
 		// Zero is meant: a function that may not run.
-		props.ReservedConcurrentExecutions = jsii.Number(float64(*c))
+		props.ReservedConcurrentExecutions = jsii.Number(float64(c))
 	}
 	return awslambda.NewFunction(scope, jsii.String("Function"), props), logGroup
 }

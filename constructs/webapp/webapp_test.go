@@ -106,7 +106,8 @@ func config(t *testing.T, name string) *synthesized {
 	case "two-sites":
 		stack = newStack("ap-northeast-1", false)
 		s.sites = append(s.sites, NewWebApp(stack, "Blog", &Props{FunctionDir: functionDir, StaticDir: staticDir}))
-		s.sites = append(s.sites, NewWebApp(stack, "Shop", &Props{FunctionDir: functionDir, StaticDir: staticDir, Stage: "shop", AllowDirectApiAccess: true}))
+		s.sites = append(s.sites, NewWebApp(stack, "Shop", &Props{FunctionDir: functionDir, StaticDir: staticDir, Stage: "shop", AllowDirectApiAccess: true,
+			FunctionReservedConcurrency: new(UnreservedConcurrency)}))
 	case "cors-auth":
 		stack = newStack("us-east-1", false)
 		owned := constructs.NewConstruct(stack, jsii.String("UserOwned"))
@@ -686,15 +687,40 @@ func TestBuildOptionsReachTheBinaryAndChangeTheAsset(t *testing.T) {
 	}
 }
 
-func TestKillSwitchAndNoContentSecurityPolicy(t *testing.T) {
-	tpl := config(t, "build-options").tpl
-	cdktest.CountMatching(t, tpl, "AWS::Lambda::Function", map[string]any{"ReservedConcurrentExecutions": 0}, 2)
-	cdktest.Has(t, config(t, "hardened").tpl, "AWS::Lambda::Function", map[string]any{"ReservedConcurrentExecutions": 20})
-	for _, r := range cdktest.Resources(config(t, "default").tpl, "AWS::Lambda::Function") {
-		if v, ok := r["Properties"].(map[string]any)["ReservedConcurrentExecutions"]; ok {
-			t.Errorf("default config reserves %v executions, want none", v)
-		}
+func TestReservedConcurrency(t *testing.T) {
+	reserved := func(t *testing.T, s *synthesized, site int) (any, bool) {
+		t.Helper()
+		fn := s.stack.Resolve(s.sites[site].Function.Node().DefaultChild().(awslambda.CfnFunction).LogicalId()).(string)
+		props := (*s.tpl.ToJSON())["Resources"].(map[string]any)[fn].(map[string]any)["Properties"].(map[string]any)
+		v, ok := props["ReservedConcurrentExecutions"]
+		return v, ok
 	}
+	for _, c := range []struct {
+		config string
+		site   int
+		want   any // nil: no reservation
+	}{
+		{"default", 0, DefaultReservedConcurrency},
+		{"hardened", 0, 20.0},
+		{"build-options", 0, 0.0}, // the kill switch
+		{"build-options", 1, 0.0},
+		{"two-sites", 0, DefaultReservedConcurrency},
+		{"two-sites", 1, nil}, // UnreservedConcurrency, beside a site with the default
+	} {
+		t.Run(fmt.Sprintf("%s/%d", c.config, c.site), func(t *testing.T) {
+			got, ok := reserved(t, config(t, c.config), c.site)
+			switch {
+			case c.want == nil && ok:
+				t.Errorf("ReservedConcurrentExecutions = %v, want none (the account's unreserved pool)", got)
+			case c.want != nil && fmt.Sprint(got) != fmt.Sprint(c.want):
+				t.Errorf("ReservedConcurrentExecutions = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestNoContentSecurityPolicy(t *testing.T) {
+	tpl := config(t, "build-options").tpl
 	for _, r := range cdktest.Resources(tpl, "AWS::CloudFront::ResponseHeadersPolicy") {
 		cfg := r["Properties"].(map[string]any)["ResponseHeadersPolicyConfig"].(map[string]any)
 		sec := cfg["SecurityHeadersConfig"].(map[string]any)
