@@ -12,9 +12,11 @@
 //	POST /2018-06-01/runtime/init/error
 //
 // Like Lambda, it hands the runtime one invocation at a time and caps
-// payloads and responses at 6 MB. Unlike Lambda, it does not kill a runtime
-// whose invocation outlives its deadline: Invoke returns the context's error
-// and the runtime finishes in its own time.
+// payloads and responses at 6 MB; Ready tells whether a runtime that
+// answered asks for the next invocation (Lambda then reuses its execution
+// environment) or exits (Lambda starts a fresh one). Unlike Lambda, it does
+// not kill a runtime whose invocation outlives its deadline: Invoke returns
+// the context's error and the runtime finishes in its own time.
 //
 // It is a test helper, outside internal/ so that other modules can use it
 // too: examples/reuse, a module of its own like an adopter's, runs the
@@ -108,6 +110,8 @@ type Server struct {
 	proc        *process
 	firstPoll   time.Time
 	pollWaiters []chan time.Time
+	polling     int             // requests for the next invocation that wait for one
+	readyWaiter []chan struct{} // Ready calls that wait for such a request
 	initErr     *FunctionError
 	initFailed  chan struct{}
 
@@ -175,6 +179,37 @@ func (s *Server) FirstPoll() <-chan time.Time {
 		s.pollWaiters = append(s.pollWaiters, c)
 	}
 	return c
+}
+
+// Ready waits until the runtime asks for its next invocation and returns
+// nil: Lambda hands an execution environment an invocation only then, so
+// an environment whose runtime answered is not ready yet. If the process
+// started by StartProcess exits first (aws-lambda-go reports a panic and
+// exits), Ready returns an error wrapping ErrRuntimeExited; after Close,
+// ErrClosed; when ctx is done, its error.
+func (s *Server) Ready(ctx context.Context) error {
+	s.mu.Lock()
+	if s.polling > 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	asked := make(chan struct{})
+	s.readyWaiter = append(s.readyWaiter, asked)
+	proc := s.proc
+	s.mu.Unlock()
+	select {
+	case <-asked:
+		return nil
+	case <-proc.exited():
+		if s.isClosing() {
+			return ErrClosed
+		}
+		return proc.exitError()
+	case <-s.closing:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Invoke queues payload for the runtime, waits until the runtime has
@@ -276,14 +311,28 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 		}
 		s.pollWaiters = nil
 	}
+	s.polling++ // the runtime is idle: Ready may return
+	for _, c := range s.readyWaiter {
+		close(c)
+	}
+	s.readyWaiter = nil
 	s.mu.Unlock()
 
+	var inv *invocation
 	select {
-	case inv := <-s.queue:
-		s.mu.Lock()
+	case inv = <-s.queue:
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	s.mu.Lock()
+	s.polling--
+	if inv != nil {
 		s.inflight[inv.id] = inv
-		arn := s.arn
-		s.mu.Unlock()
+	}
+	arn := s.arn
+	s.mu.Unlock()
+	switch {
+	case inv != nil:
 		h := w.Header()
 		h.Set(headerRequestID, inv.id)
 		h.Set(headerDeadline, strconv.FormatInt(inv.deadline.UnixMilli(), 10))
@@ -291,8 +340,7 @@ func (s *Server) next(w http.ResponseWriter, r *http.Request) {
 		h.Set(headerTraceID, inv.traceID)
 		h.Set("Content-Type", "application/json")
 		w.Write(inv.payload)
-	case <-r.Context().Done():
-	case <-s.closing:
+	case s.isClosing():
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 	}
 }

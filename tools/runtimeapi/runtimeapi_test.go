@@ -197,6 +197,58 @@ func TestInvokeFailsWhenTheRuntimeExits(t *testing.T) {
 	}
 }
 
+func TestReadyTellsAHandledErrorFromAPanic(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, _ := startRuntime(t)
+	// A handler's error is an answer: the runtime asks for the next one.
+	var fe *FunctionError
+	if _, err := s.Invoke(ctx, []byte(`{"fail":"todo 42 not found"}`)); !errors.As(err, &fe) {
+		t.Fatalf("err = %v, want a *FunctionError", err)
+	}
+	if err := s.Ready(ctx); err != nil {
+		t.Errorf("Ready after a handled error: %v, want nil", err)
+	}
+	// A panic is reported as the invocation's error too, and then the
+	// runtime exits instead of asking again.
+	if _, err := s.Invoke(ctx, []byte(`{"panic":"index out of range"}`)); !errors.As(err, &fe) || !strings.Contains(fe.Message, "index out of range") {
+		t.Fatalf("err = %v, want the panic as a *FunctionError", err)
+	}
+	if err := s.Ready(ctx); !errors.Is(err, ErrRuntimeExited) {
+		t.Errorf("Ready after a panic: %v, want ErrRuntimeExited", err)
+	}
+}
+
+func TestReadyWaitsForTheRuntimeToAsk(t *testing.T) {
+	s := startServer(t) // the test plays the runtime
+	errc := invokeAsync(t, context.Background(), s, `{}`)
+	h, _ := next(t, s)
+	post(t, s, "invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response", strings.NewReader(`"done"`), nil)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Ready(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Ready before the runtime asks again: %v, want context.DeadlineExceeded", err)
+	}
+	ready := make(chan error, 1)
+	go func() { ready <- s.Ready(context.Background()) }()
+	go http.Get(apiURL(s, "invocation/next")) // ends when the server closes
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Errorf("Ready once the runtime asks: %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ready did not return when the runtime asked for the next invocation")
+	}
+	s.Close()
+	if err := s.Ready(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Ready after Close: %v, want ErrClosed", err)
+	}
+}
+
 func TestFirstPollIsTheEndOfInit(t *testing.T) {
 	before := time.Now()
 	s, _ := startRuntime(t)

@@ -28,9 +28,12 @@ const initTimeout = 10 * time.Second
 
 // lambdaRuntime runs one function's bootstrap under the Runtime API
 // emulator, like Lambda: an execution environment serves one invocation at a
-// time, new ones start (cold) while all are busy, up to a concurrency limit;
-// an environment whose invocation times out or whose process exits is
-// thrown away.
+// time, new ones start (cold) while all are busy, up to a concurrency limit.
+// An environment takes the next invocation only once its runtime asks for
+// it; one whose invocation times out, whose init fails or whose process
+// exits — during an invocation or after answering it, as aws-lambda-go does
+// after reporting a panic — is thrown away, so the next invocation starts a
+// fresh one with a new init.
 type lambdaRuntime struct {
 	fn      *Function
 	binary  string   // the bootstrap to run
@@ -41,6 +44,10 @@ type lambdaRuntime struct {
 	idle    []*environment
 	closed  bool
 	cleanup func()
+
+	// stop is cancelled by Close, which ends settle's wait.
+	stop   context.Context
+	cancel context.CancelFunc
 }
 
 type environment struct {
@@ -64,7 +71,9 @@ func newLambdaRuntime(fn *Function, binary string, env []string, concurrency int
 	for _, k := range slices.Sorted(maps.Keys(fn.Environment)) {
 		vars = append(vars, k+"="+fn.Environment[k])
 	}
-	return &lambdaRuntime{fn: fn, binary: binary, env: vars, log: log, slots: make(chan struct{}, concurrency), cleanup: cleanup}
+	stop, cancel := context.WithCancel(context.Background())
+	return &lambdaRuntime{fn: fn, binary: binary, env: vars, log: log, slots: make(chan struct{}, concurrency), cleanup: cleanup,
+		stop: stop, cancel: cancel}
 }
 
 // Invoke runs one invocation and returns the function's response payload.
@@ -90,17 +99,43 @@ func (l *lambdaRuntime) Invoke(ctx context.Context, payload []byte) ([]byte, err
 	var fe *runtimeapi.FunctionError
 	switch {
 	case err == nil, errors.As(err, &fe) && !fe.Init:
-		// The runtime answered (a handler error is an answer): keep it.
-		l.release(env)
+		// The runtime answered (a handler's error or panic is an answer);
+		// whether the environment stays depends on what it does next.
+		l.settle(env)
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		env.srv.Close()
-		<-l.slots
+		l.discard(env)
 		return nil, fmt.Errorf("Task timed out after %.2f seconds", time.Since(start).Seconds())
 	default:
-		env.srv.Close()
-		<-l.slots
+		l.discard(env)
 	}
 	return out, err
+}
+
+// settle makes env idle once its runtime asks for the next invocation, and
+// throws it away if the process exits first or the runtime has not asked
+// within the function's timeout, the longest Lambda lets an invocation run.
+// Until then the environment holds its slot, as a busy one does in Lambda.
+// Invoke waits for it: aws-lambda-go asks right after answering, so the
+// answer is hardly delayed, and the next invocation finds the environment
+// idle as it would in Lambda, where the runtime asks long before the next
+// request arrives.
+func (l *lambdaRuntime) settle(env *environment) {
+	ctx, cancel := context.WithTimeout(l.stop, l.fn.Timeout)
+	defer cancel()
+	if err := env.srv.Ready(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			fmt.Fprintf(l.log, "localsite: the runtime answered but did not ask for the next invocation within the function's timeout (%v): its environment is thrown away\n", l.fn.Timeout)
+		}
+		l.discard(env)
+		return
+	}
+	l.release(env)
+}
+
+// discard stops env and frees its slot.
+func (l *lambdaRuntime) discard(env *environment) {
+	env.srv.Close()
+	<-l.slots
 }
 
 // acquire returns an idle environment, or starts one (a cold start).
@@ -148,6 +183,7 @@ func (l *lambdaRuntime) Close() {
 	idle := l.idle
 	l.idle = nil
 	l.mu.Unlock()
+	l.cancel()
 	for _, env := range idle {
 		env.srv.Close()
 	}

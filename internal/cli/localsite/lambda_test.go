@@ -56,6 +56,7 @@ type echoAnswer struct {
 	Event     json.RawMessage   `json:"event"`
 	Env       map[string]string `json:"env"`
 	RequestID string            `json:"requestId"`
+	InitID    string            `json:"initId"` // one per execution environment
 }
 
 func invokeEcho(t *testing.T, l *lambdaRuntime, path string) (echoAnswer, error) {
@@ -97,10 +98,6 @@ func TestFunctionRunsWithItsEnvironmentLikeLambda(t *testing.T) {
 		t.Error("the function got no request id")
 	}
 
-	// A handler's error is an answer: the environment stays.
-	if _, err := invokeEcho(t, l, "/error"); !strings.Contains(err.Error(), "the handler failed") {
-		t.Errorf("/error: %v, want the handler's error", err)
-	}
 	// A timeout throws the environment away, as Lambda does.
 	start := time.Now()
 	if _, err := invokeEcho(t, l, "/sleep"); err == nil || !strings.Contains(err.Error(), "Task timed out after 1.0") {
@@ -109,13 +106,8 @@ func TestFunctionRunsWithItsEnvironmentLikeLambda(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the timeout took %v", d)
 	}
-	// So does a process that exits.
-	if _, err := invokeEcho(t, l, "/exit"); !errors.Is(err, runtimeapi.ErrRuntimeExited) {
-		t.Errorf("/exit: %v, want ErrRuntimeExited", err)
-	}
-	// And the next invocation gets a fresh environment.
 	if _, err := invokeEcho(t, l, "/"); err != nil {
-		t.Errorf("after the failures: %v", err)
+		t.Errorf("after the timeout: %v", err)
 	}
 
 	// Two at once run in two environments.
@@ -135,6 +127,51 @@ func TestFunctionRunsWithItsEnvironmentLikeLambda(t *testing.T) {
 		if err != nil {
 			t.Errorf("concurrent invocation: %v", err)
 		}
+	}
+}
+
+// TestFailedRuntimeIsReplacedByAFreshInit runs one environment at a time,
+// so each invocation gets the previous one's environment unless it was
+// thrown away: the init id tells which.
+func TestFailedRuntimeIsReplacedByAFreshInit(t *testing.T) {
+	fn := &Function{LogicalID: "Echo", Name: "web-Echo-ABC", Timeout: 5 * time.Second, MemoryMB: 128}
+	var log bytes.Buffer
+	l := newLambdaRuntime(fn, echoBinary(t), nil, 1, &syncWriter{w: &log}, nil)
+	defer l.Close()
+	initOf := func(path string) string {
+		t.Helper()
+		a, err := invokeEcho(t, l, path)
+		if err != nil {
+			t.Fatalf("%s after the failure: %v\n%s", path, err, log.String())
+		}
+		return a.InitID
+	}
+
+	first := initOf("/")
+	// A handler's error is an answer, and the runtime asks for the next
+	// invocation: the environment stays.
+	if _, err := invokeEcho(t, l, "/error"); err == nil || !strings.Contains(err.Error(), "the handler failed") {
+		t.Errorf("/error: %v, want the handler's error", err)
+	}
+	if got := initOf("/"); got != first {
+		t.Errorf("after a handler's error, init %s, want the same environment's %s", got, first)
+	}
+	// A panic is reported as the invocation's error, then aws-lambda-go
+	// exits: the next invocation runs a new init, as in Lambda.
+	var fe *runtimeapi.FunctionError
+	if _, err := invokeEcho(t, l, "/panic"); !errors.As(err, &fe) || !strings.Contains(fe.Message, "the handler panicked") {
+		t.Errorf("/panic: %v, want the panic as the function's error", err)
+	}
+	afterPanic := initOf("/")
+	if afterPanic == first {
+		t.Errorf("after a panic, init %s again, want a fresh environment", first)
+	}
+	// So does a process that exits without a word.
+	if _, err := invokeEcho(t, l, "/exit"); !errors.Is(err, runtimeapi.ErrRuntimeExited) {
+		t.Errorf("/exit: %v, want ErrRuntimeExited", err)
+	}
+	if got := initOf("/"); got == afterPanic {
+		t.Errorf("after an exit, init %s again, want a fresh environment", got)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Command handler is the function the runtimeapi tests invoke. It echoes
-// what it receives with what Lambda told it, and fails, exits or takes its
-// time when asked to.
+// what it receives with what Lambda told it, and fails, panics, exits or
+// takes its time when asked to.
 package main
 
 import (
@@ -19,6 +19,7 @@ type request struct {
 	Echo    json.RawMessage `json:"echo"`
 	Fail    string          `json:"fail"`
 	Exit    int             `json:"exit"`
+	Panic   string          `json:"panic"`
 	SleepMs int             `json:"sleepMs"`
 }
 
@@ -41,6 +42,9 @@ func handle(ctx context.Context, req request) (response, error) {
 	if req.Exit != 0 {
 		println("exiting as asked")
 		os.Exit(req.Exit)
+	}
+	if req.Panic != "" {
+		panic(req.Panic) // aws-lambda-go reports it, then exits
 	}
 	if req.Fail != "" {
 		return response{}, errors.New(req.Fail)
