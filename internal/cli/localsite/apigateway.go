@@ -21,10 +21,23 @@ import (
 // integrationTimeout is API Gateway's limit on an integration's answer.
 const integrationTimeout = 29 * time.Second
 
-// maxPayload is Lambda's limit on a synchronous invocation's payload.
+// maxPayload is Lambda's limit on a synchronous invocation's payload, the
+// proxy event with the body in it.
 const maxPayload = 6 << 20
 
+// maxAPIPayload is API Gateway's limit on a request's body, 10 MB.
+const maxAPIPayload = 10 << 20
+
 var errBodyTooLarge = errors.New("request body is too large")
+
+// payloadTooLarge is what a site behind CloudFront answers a body over
+// API Gateway's 10 MB: plain text, without API Gateway's request id
+// (observed on a deployed CloudFront → API Gateway → Lambda site,
+// github.com/koki-develop/lgtm-generator/issues/10).
+func payloadTooLarge() *response {
+	return &response{status: http.StatusRequestEntityTooLarge, header: http.Header{"Content-Type": {"text; charset=utf-8"}},
+		body: []byte("HTTP content length exceeded 10485760 bytes.")}
+}
 
 // invoker runs a function with a payload and returns its answer.
 type invoker func(ctx context.Context, fn *Function, payload []byte) ([]byte, error)
@@ -173,9 +186,11 @@ func (g *apiGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 		return
 	}
-	body, err := readAll(r.Body, maxPayload)
+	body, err := readAll(r.Body, maxAPIPayload) // the edge has read it within the same limit
 	if err != nil {
-		apiError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "Request Too Long")
+		h.Del("X-Amzn-Requestid")
+		h.Del("X-Amz-Apigw-Id")
+		payloadTooLarge().write(w)
 		return
 	}
 
@@ -183,6 +198,15 @@ func (g *apiGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	payload, err := json.Marshal(e)
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
+		return
+	}
+	if len(payload) > maxPayload {
+		// Lambda refuses the invocation; API Gateway says so in a shape of
+		// its own (observed on the same site as payloadTooLarge).
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Amzn-ErrorType", "BadRequestException")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		io.WriteString(w, `{"message": "Request Too Long"}`)
 		return
 	}
 	if g.tap != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -31,13 +32,16 @@ type edge struct {
 	log       io.Writer
 	// edgeAddr is the edge's own address as the origins see it.
 	edgeAddr string
+	// bodyTimeout is how long a viewer has to send its body once its
+	// headers are in (viewerBodyTimeout).
+	bodyTimeout time.Duration
 }
 
 // newEdge returns the distribution's handler for site: invoke runs the
 // functions behind its API origins, functions its CloudFront Functions (nil
 // when it has none), tap sees every event sent to a function.
 func newEdge(site *Site, invoke invoker, functions functionRunner, tap func([]byte), log io.Writer) *edge {
-	e := &edge{site: site, functions: functions, api: map[*RestAPI]http.Handler{}, log: log, edgeAddr: "127.0.0.1:443"}
+	e := &edge{site: site, functions: functions, api: map[*RestAPI]http.Handler{}, log: log, edgeAddr: "127.0.0.1:443", bodyTimeout: viewerBodyTimeout}
 	for _, b := range site.Behaviors {
 		if api := b.Origin.API; api != nil && e.api[api] == nil {
 			e.api[api] = &apiGateway{api: api, invoke: invoke, tap: tap, log: log, now: time.Now}
@@ -51,10 +55,6 @@ type functionRunner interface {
 	Run(ctx context.Context, f *ViewerFunction, event any) (map[string]any, error)
 }
 
-// maxViewerBody is API Gateway's limit on a request, the largest body any
-// origin of the site can take.
-const maxViewerBody = 10 << 20
-
 // readAll reads a request body of at most limit bytes.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -64,8 +64,21 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 	return b, err
 }
 
+// originTimedOut is the text of CloudFront's 504 page for an origin that
+// did not answer in time.
+const originTimedOut = "CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection."
+
 func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newCloudFrontID()
+	if r.RequestURI == "*" {
+		// The asterisk form (RFC 9112 section 3.2.4) asks about the server
+		// itself, which a distribution has no answer for: no path, so no
+		// behaviour. CloudFront documents nothing for it; it answers
+		// malformed requests 400, and so does the edge, rather than Go's
+		// 200 or an origin's answer for a path it was never sent.
+		e.cloudFrontError(w, http.StatusBadRequest, "Bad request.", requestID)
+		return
+	}
 	rawPath := r.URL.EscapedPath()
 	if rawPath == "/" && e.site.DefaultRootObject != "" {
 		rawPath = "/" + strings.TrimPrefix(e.site.DefaultRootObject, "/")
@@ -75,9 +88,16 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.cloudFrontError(w, http.StatusForbidden, "This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.", requestID)
 		return
 	}
-	body, err := readAll(r.Body, maxViewerBody)
-	if err != nil {
-		e.cloudFrontError(w, http.StatusRequestEntityTooLarge, "Your request is too large for CloudFront to process.", requestID)
+	body, err := readViewerBody(w, r, e.bodyTimeout)
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		e.send(w, r, b, payloadTooLarge(), requestID)
+		return
+	case err != nil:
+		// The body did not arrive in time, or the viewer went away: the
+		// origin would still be waiting for it when CloudFront gives up.
+		w.Header().Set("Connection", "close")
+		e.cloudFrontError(w, http.StatusGatewayTimeout, originTimedOut, requestID)
 		return
 	}
 	req := &viewerRequest{
@@ -176,6 +196,15 @@ type response struct {
 	// length is the origin's Content-Length, which a HEAD response keeps
 	// without a body; every other response is sent with its body's length.
 	length string
+}
+
+// write writes resp to w as it is.
+func (resp *response) write(w http.ResponseWriter) {
+	for k, vs := range resp.header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(resp.status)
+	w.Write(resp.body)
 }
 
 // fetch sends the origin request that CloudFront would send for req and

@@ -190,7 +190,7 @@ func Start(ctx context.Context, opts Options) (_ *Local, err error) {
 		return nil, err
 	}
 	l.install(inst)
-	l.srv = &http.Server{Handler: http.HandlerFunc(l.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	l.srv = newViewerServer(http.HandlerFunc(l.serveHTTP))
 	go func() { l.served <- l.srv.Serve(l.ln) }()
 	return l, nil
 }
