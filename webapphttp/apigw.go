@@ -14,12 +14,14 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // BadRequestError is the error NewRequest returns for an event no handler
@@ -31,7 +33,8 @@ type BadRequestError struct {
 func (e *BadRequestError) Error() string { return "webapphttp: " + e.Message }
 
 // Handler adapts h to a Lambda handler for API Gateway REST API (v1) proxy
-// events: Start serves it with lambda.Start.
+// events: Start serves it with lambda.Start. h sees the request NewRequest
+// makes, without CloudFront's origin key, never the event.
 //
 // An event that NewRequest rejects gets a 400 without calling h. A panic in h
 // becomes a 500 and is logged, as net/http's server does, so that one bad
@@ -80,6 +83,13 @@ func errorResponse(status int, code, message string) events.APIGatewayProxyRespo
 // Info. It returns a *BadRequestError for a body that is not valid
 // base64, a method that is not an HTTP token, a path that is not valid
 // percent-encoding or headers over MaxHeaderBytes.
+//
+// CloudFront's origin key never reaches the request: when the environment
+// has OriginAPIKeyIDEnv (the WebApp construct sets it), X-Api-Key is
+// removed unless API Gateway verified it as a client's key, whose id is
+// then Info.APIKeyID, and the key's value in
+// requestContext.identity.apiKey is never copied. The event e itself still
+// holds the key: a program that calls NewRequest must not log or echo e.
 func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Request, error) {
 	if !isToken(e.HTTPMethod) {
 		return nil, &BadRequestError{"request method is not valid"}
@@ -109,6 +119,7 @@ func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Req
 		host = e.RequestContext.DomainName
 	}
 	delete(header, "Host")
+	apiKeyID := clientAPIKey(header, e.RequestContext.Identity, os.Getenv(OriginAPIKeyIDEnv))
 	if vs := header["X-Forwarded-Proto"]; len(vs) > 0 {
 		// requestHeader made every value slice (none is the event's), so
 		// reusing this one is safe and spares Set's allocation; CloudFront
@@ -151,8 +162,14 @@ func NewRequest(ctx context.Context, e events.APIGatewayProxyRequest) (*http.Req
 	info := Info{
 		RequestID: e.RequestContext.RequestID,
 		Stage:     e.RequestContext.Stage,
+		APIKeyID:  apiKeyID,
 	}
-	if !viaCloudFront {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		info.LambdaRequestID = lc.AwsRequestID
+	}
+	if viaCloudFront {
+		info.CloudFrontID = first(header["X-Amz-Cf-Id"])
+	} else {
 		info.BasePath = basePath(e)
 	}
 	if len(e.RequestContext.Authorizer) > 0 {

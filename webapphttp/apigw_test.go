@@ -61,6 +61,9 @@ func serveEvent(t *testing.T, e events.APIGatewayProxyRequest, check func(t *tes
 	return resp
 }
 
+// cloudFrontID is the X-Amz-Cf-Id of the fixtures that came through CloudFront.
+const cloudFrontID = "Jm8Y0m4wq6n0F2lX2q1S0kS6kq4l0ZrC5fQd8oTq9C3pA7sXyYv1Zg=="
+
 func TestHandlerRequest(t *testing.T) {
 	tests := []struct {
 		file              string
@@ -81,7 +84,7 @@ func TestHandlerRequest(t *testing.T) {
 			"Cloudfront-Viewer-Country": {"JP"},
 			"X-Forwarded-Host":          {"todo.example.com"},
 		},
-		info: Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod", BasePath: ""},
+		info: Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod", CloudFrontID: cloudFrontID, BasePath: ""},
 	}, {
 		// Direct to execute-api: the viewer's URLs carry the stage, and
 		// REST APIs pass the path still percent-encoded.
@@ -102,14 +105,14 @@ func TestHandlerRequest(t *testing.T) {
 			"Content-Length": {"22"},
 		},
 		body: "title=Buy+milk&done=on",
-		info: Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod"},
+		info: Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod", CloudFrontID: cloudFrontID},
 		form: map[string]string{"title": "Buy milk", "done": "on"},
 	}, {
 		file:   "multipart-post.json",
 		method: "POST", path: "/todos", uri: "/todos",
 		host: "todo.example.com", remoteAddr: "203.0.113.7:0",
 		header: http.Header{"Content-Length": {"296"}},
-		info:   Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod"},
+		info:   Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod", CloudFrontID: cloudFrontID},
 		form:   map[string]string{"title": "牛乳を買う"},
 	}, {
 		file:   "multivalue.json",
@@ -121,7 +124,7 @@ func TestHandlerRequest(t *testing.T) {
 			"X-Custom":        {"one", "two"},
 			"Accept-Language": {"ja", "en;q=0.5"},
 		},
-		info: Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod"},
+		info: Info{RequestID: "c0a8d2e4-6b1f-4c3e-9a77-1f2e3d4c5b6a", Stage: "prod", CloudFrontID: cloudFrontID},
 	}, {
 		// A base path mapping "app" on a custom domain: BasePath + event.path
 		// is the path the viewer asked for.
@@ -245,8 +248,8 @@ func TestHandlerKeepsLambdaContext(t *testing.T) {
 		if lc, ok := lambdacontext.FromContext(r.Context()); !ok || lc.AwsRequestID != "lambda-request-1" {
 			t.Errorf("lambdacontext = %+v, %v; want AwsRequestID lambda-request-1", lc, ok)
 		}
-		if got := InfoFrom(r.Context()).Stage; got != "prod" {
-			t.Errorf("Info.Stage = %q, want prod", got)
+		if got := InfoFrom(r.Context()); got.Stage != "prod" || got.LambdaRequestID != "lambda-request-1" {
+			t.Errorf("Info.Stage = %q, Info.LambdaRequestID = %q; want prod and lambda-request-1", got.Stage, got.LambdaRequestID)
 		}
 	})
 	if _, err := Handler(h)(ctx, loadEvent(t, "healthz.json")); err != nil {

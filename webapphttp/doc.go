@@ -60,8 +60,12 @@
 //   - r.TLS is non-nil and X-Forwarded-Proto is "https", always: execute-api
 //     only speaks HTTPS and the distribution redirects HTTP to HTTPS, so the
 //     viewer's connection was TLS whichever way the request came.
-//   - The request id, stage, URL prefix and authorizer context go into the
-//     context as an [Info], never into headers a client could send.
+//   - The request ids (API Gateway's, Lambda's, CloudFront's), stage, URL
+//     prefix, client API key id and authorizer context go into the context
+//     as an [Info], never into headers a client could send.
+//   - CloudFront's origin key is removed: X-Api-Key reaches the handlers
+//     only when API Gateway verified it as a client's key (below), and
+//     requestContext.identity.apiKey, a key's value, never does.
 //
 // A response's body is sent as text when it is UTF-8 of a text type (text/*,
 // JSON, XML, JavaScript, SVG, url-encoded forms), base64-encoded otherwise;
@@ -86,9 +90,14 @@
 //   - [URL] is the path the viewer must use for one of the app's paths: "/x"
 //     behind CloudFront, "/<stage>/x" on the execute-api domain. Every link,
 //     form action and redirect the app writes should go through it.
-//   - [Info] has the request id (to correlate a log line with a client's
-//     report), the stage, the base path, and what the authorizer said.
-//   - r.Host and r.RemoteAddr are the viewer's host and address, as above.
+//   - [Info] has the ids that find the request in each log (API Gateway's
+//     request id in the stage's access log, Lambda's in the function's own
+//     lines, CloudFront's X-Amz-Cf-Id, which the viewer also got back, in
+//     CloudFront's logs), the stage, the base path, the id of the client's
+//     API key, and what the authorizer said.
+//   - r.Host and r.RemoteAddr are the viewer's host and address, as above:
+//     log the address rather than X-Forwarded-For, whose leftmost entries
+//     are whatever the client wrote.
 //   - [CallerOf] is who made the request, as API Gateway's authorizer (Lambda,
 //     Cognito user pool, JWT) or AWS_IAM established it before the function
 //     ran, as a [Caller].
@@ -117,6 +126,23 @@
 // a 204 would look like success. Either way the request never reaches the
 // app's handlers.
 //
+// # The origin key
+//
+// Unless AllowDirectApiAccess, API Gateway refuses every request without
+// an API key, and CloudFront's default behaviour sends one: the origin
+// key, a secret the function must never hold. The construct passes the
+// key's id, not its value, in ORIGIN_API_KEY_ID ([OriginAPIKeyIDEnv]);
+// [NewRequest] compares it with the id of the key API Gateway verified
+// (requestContext.identity.apiKeyId) and removes X-Api-Key unless that is
+// another key: a client's own, on the construct's ClientApiKeyPaths, where
+// CloudFront passes the viewer's x-api-key instead. That key stays in
+// X-Api-Key, and its id is Info.APIKeyID, to tell clients apart. An
+// unverified X-Api-Key, which CloudFront still sends to the methods that
+// require no key, goes too. So a handler that echoes every header, or logs
+// everything it was given, cannot leak the origin key; the event itself
+// still holds it, so a program that calls NewRequest must not log the
+// event.
+//
 // # On this machine
 //
 // Outside Lambda, a function that calls [Start] is its own local HTTP server
@@ -138,6 +164,8 @@
 // [Start] and [Wrap] apply; the construct checks it with [CorsConfig.Validate]
 // at synth, so a wrong value fails there rather than in the browser, and a
 // function that finds one anyway refuses to start. Unset, there are no CORS
-// headers. Everything else — stage, viewer host, client address, caller —
-// comes with each event, not from the environment.
+// headers. ORIGIN_API_KEY_ID ([OriginAPIKeyIDEnv]) is the id of CloudFront's
+// origin key, which [NewRequest] reads to remove the key (above); unset,
+// there is no origin key. Everything else — stage, viewer host, client
+// address, caller — comes with each event, not from the environment.
 package webapphttp

@@ -7,9 +7,25 @@ import (
 
 // Info describes one request as the edge saw it.
 type Info struct {
-	// RequestID is API Gateway's request id (or the local server's own), to
+	// RequestID is API Gateway's request id (requestContext.requestId, the
+	// requestId of the stage's access log), or the local server's own, to
 	// correlate a log line with a client's report.
 	RequestID string
+	// LambdaRequestID is the id of the Lambda invocation that serves the
+	// request, as Lambda's own START and REPORT lines in the function's log
+	// name it: "" outside Lambda.
+	LambdaRequestID string
+	// CloudFrontID is CloudFront's id of the request (X-Amz-Cf-Id): the
+	// x-edge-request-id of CloudFront's standard logs, and the X-Amz-Cf-Id
+	// the viewer got back with the response. "" when the request did not
+	// come through CloudFront.
+	CloudFrontID string
+	// APIKeyID is the id of the client's API key that API Gateway verified
+	// for the request (requestContext.identity.apiKeyId), on the WebApp
+	// construct's ClientApiKeyPaths: it tells clients apart without their
+	// secret. "" when API Gateway verified no key, and for CloudFront's
+	// origin key, which never reaches the app (see NewRequest).
+	APIKeyID string
 	// Stage is the API Gateway stage name, empty outside API Gateway.
 	Stage string
 	// BasePath is the prefix the viewer's URLs carry before the app's own

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -15,8 +16,13 @@ import (
 
 // middleware gives every request an id (the edge's, or one of its own),
 // limits its body, turns a panic into a 500 and logs one line for it: id,
-// method, path (never the query, which may hold what users typed), status
-// and duration.
+// method, path (never the query, which may hold what users typed), status,
+// duration, and who sent it. Who is the client's address as the adapter
+// derived it (r.RemoteAddr: the viewer's behind CloudFront), the id of
+// the client's API key when API Gateway verified one, and the ids that find
+// the request in the other logs: requestId in API Gateway's access log,
+// lambdaRequestId in Lambda's own lines, cloudFrontId in CloudFront's. Never
+// the headers themselves.
 func (s *server) middleware(next http.Handler) http.Handler {
 	// The request line is logged through the handler rather than
 	// Logger.LogAttrs, which walks the stack for the caller's program
@@ -66,17 +72,44 @@ func (s *server) middleware(next http.Handler) http.Handler {
 			}
 			end := time.Now() // the record's time too: one clock read, not two
 			line := slog.NewRecord(end, slog.LevelInfo, "request", logPC)
-			line.AddAttrs(
+			// One AddAttrs for all: each call beyond the record's five
+			// inline attributes grows its slice anew. The edge's ids only
+			// where there is an edge: locally the line stays short.
+			attrs := [...]slog.Attr{
 				slog.String("requestId", info.RequestID),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", rec.code()),
 				slog.Float64("durationMs", float64(end.Sub(start).Microseconds())/1000),
-			)
+				slog.String("clientIp", clientIP(r)),
+				{}, {}, {},
+			}
+			n := 6
+			for _, id := range [...]struct{ key, value string }{
+				{"lambdaRequestId", info.LambdaRequestID},
+				{"cloudFrontId", info.CloudFrontID},
+				{"apiKeyId", info.APIKeyID},
+			} {
+				if id.value != "" {
+					attrs[n] = slog.String(id.key, id.value)
+					n++
+				}
+			}
+			line.AddAttrs(attrs[:n]...)
 			_ = lh.Handle(ctx, line) // as LogAttrs: a handler's error has nowhere to go
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// clientIP is the address of r's client without the port: the adapter's
+// "ip:0" says nothing, and locally the port is the browser's, which changes
+// from one connection to the next.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // recorder remembers the status a handler wrote.
