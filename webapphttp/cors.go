@@ -160,7 +160,8 @@ func CorsConfigFromEnv(getenv func(string) string) (*CorsConfig, error) {
 // first. Start and Wrap apply it, outermost, with the construct's
 // CORS_CONFIG; to place it elsewhere in a chain of middleware, call it with
 // CorsConfigFromEnv's configuration and serve with lambda.Start(Handler(h))
-// rather than Start, which would apply it a second time.
+// rather than Start, which would apply it a second time. Such a program
+// does without Wrap's cross-site check, or protects its writes itself.
 func CorsHandler(c CorsConfig, next http.Handler) http.Handler {
 	if err := c.Validate(); err != nil {
 		panic(err.Error())

@@ -28,8 +28,8 @@
 //	}
 //
 // [Start] applies what the construct passes through the environment (CORS,
-// below) and serves API Gateway's events with the handler; it never
-// returns. [Wrap] applies the same to a handler without starting, for a
+// below) and the refusal of cross-site writes, and serves API Gateway's
+// events with the handler; it never returns. [Wrap] applies the same to a handler without starting, for a
 // local net/http server or a test, so the same handlers run in Lambda,
 // locally and under httptest.
 //
@@ -142,6 +142,28 @@
 // everything it was given, cannot leak the origin key; the event itself
 // still holds it, so a program that calls NewRequest must not log the
 // event.
+//
+// # Cross-site requests
+//
+// [Start] and [Wrap] refuse a POST, PUT, PATCH or DELETE that a browser
+// sent from a page of another site, so that a form there cannot act with
+// the viewer's cookies (cross-site request forgery): net/http's
+// CrossOriginProtection decides, from Sec-Fetch-Site or, for browsers
+// without it, Origin against the viewer's host (r.Host, from CloudFront's
+// X-Forwarded-Host). The answer is 403 with a page when Accept prefers
+// HTML ([PrefersHTML]), Chalice's {"Code":"ForbiddenError","Message":...}
+// otherwise, and a line in slog's default logger; the handler never runs.
+// What passes:
+//   - safe methods (GET, HEAD, OPTIONS): they must change nothing;
+//   - the site's own pages (same-origin) and its sibling subdomains'
+//     (same-site: login.example.com posting to todo.example.com, which
+//     CrossOriginProtection alone would refuse);
+//   - clients that send neither Sec-Fetch-Site nor Origin: curl, SDKs,
+//     servers, so JSON API clients are unaffected;
+//   - the pages of the origins CORS_CONFIG allows, which the app asked to
+//     call it; with AllowOrigins "*", what a browser sends to another
+//     origin only after a preflight (JSON, PUT, DELETE), not forms;
+//   - the paths [CrossOriginBypass] names ("/" for all).
 //
 // # On this machine
 //

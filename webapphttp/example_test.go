@@ -53,6 +53,33 @@ func ExampleWrap() {
 	// 200 hello Access-Control-Allow-Origin: https://app.example.com
 }
 
+// Wrap refuses a form that a page of another site posts, before the
+// handler runs; CrossOriginBypass opens a path that other sites must post
+// to, such as a partner's webhook that acts on no viewer's cookies.
+func ExampleCrossOriginBypass() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /notes", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "kept") })
+	mux.HandleFunc("POST /hooks/{name}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hooked") })
+	noEnv := func(string) string { return "" } // os.Getenv in a function
+	h, err := webapphttp.Wrap(mux, noEnv, webapphttp.CrossOriginBypass("POST /hooks/{name}"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	for _, path := range []string{"/notes", "/hooks/build"} {
+		r := httptest.NewRequest("POST", "https://notes.example.com"+path, nil)
+		r.Header.Set("Sec-Fetch-Site", "cross-site") // as a browser sends it from another site's form
+		r.Header.Set("Origin", "https://elsewhere.example")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(path, w.Code, w.Header().Get("Content-Type"))
+	}
+	// Output:
+	// /notes 403 application/json
+	// /hooks/build 200 text/plain; charset=utf-8
+}
+
 // The same request, recorded as API Gateway delivers it once through
 // CloudFront and once on the execute-api domain directly: the handler's
 // redirect through URL carries the stage only where the viewer's URLs do,

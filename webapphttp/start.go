@@ -9,9 +9,9 @@ import (
 )
 
 // Start serves h as the function of a WebApp: it applies what the construct
-// passes through the environment (see Wrap) and hands API Gateway's events
-// to h through Handler. It is what a function's main calls last, and it
-// does not return.
+// passes through the environment and the cross-site check (see Wrap, which
+// opts change) and hands API Gateway's events to h through Handler. It is
+// what a function's main calls last, and it does not return.
 //
 // Outside Lambda, with LocalAddrEnv (WEBAPP_LOCAL_ADDR) set to host:port,
 // Start serves the same wrapped handler over plain HTTP there instead, until
@@ -22,8 +22,8 @@ import (
 // unless the program set another) and exits with status 1, so that Lambda
 // reports an init error instead of the function serving without the rules
 // it was deployed with.
-func Start(h http.Handler) {
-	wrapped, err := Wrap(h, os.Getenv)
+func Start(h http.Handler, opts ...Option) {
+	wrapped, err := Wrap(h, os.Getenv, opts...)
 	if err != nil {
 		slog.Error("webapphttp: cannot start: the environment the WebApp construct set is invalid", "err", err.Error())
 		os.Exit(1)
@@ -34,22 +34,55 @@ func Start(h http.Handler) {
 	lambda.Start(Handler(wrapped))
 }
 
-// Wrap returns h with what the WebApp construct passes through the
-// environment applied, read with getenv (os.Getenv in a function; a map's
-// lookup in a test): today CORS, when CORS_CONFIG is set, as CorsHandler
-// with CorsConfigFromEnv's configuration, outside h so that preflights are
-// answered before they reach it. It returns the error of an invalid value,
-// and h itself when nothing is set.
+// Wrap returns h with what every WebApp function needs in front of it,
+// read from the environment with getenv (os.Getenv in a function; a map's
+// lookup in a test), outermost first:
+//
+//   - CORS, when CORS_CONFIG is set: CorsHandler with CorsConfigFromEnv's
+//     configuration, so that preflights are answered before they reach h;
+//   - the cross-site check: a POST, PUT, PATCH or DELETE that a browser sent
+//     from a page of another site (Sec-Fetch-Site "cross-site", or an Origin
+//     that is not the viewer's host) gets 403, a page or Chalice's
+//     ForbiddenError as Accept prefers, and never reaches h, unless
+//     CORS_CONFIG allows its origin. The site's own pages and its sibling
+//     subdomains' (same-origin, same-site), safe methods, and clients that
+//     send neither header (programs) pass; CrossOriginBypass exempts paths.
+//
+// It returns the error of an invalid value, and panics on an invalid
+// CrossOriginBypass pattern, a mistake of the program. (CloudFront's origin
+// key, the construct's other variable, is NewRequest's to remove.)
 //
 // Start calls Wrap; call it yourself to serve the same handler with
 // net/http locally, or under httptest.
-func Wrap(h http.Handler, getenv func(string) string) (http.Handler, error) {
+func Wrap(h http.Handler, getenv func(string) string, opts ...Option) (http.Handler, error) {
 	c, err := CorsConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h = newCrossSiteGuard(c, o.crossOriginBypass, h)
 	if c != nil {
 		h = CorsHandler(*c, h)
 	}
 	return h, nil
+}
+
+// Option changes what Start and Wrap apply.
+type Option func(*options)
+
+type options struct {
+	crossOriginBypass []string
+}
+
+// CrossOriginBypass lets the requests that match one of patterns, ServeMux
+// patterns such as "POST /hooks/{name}", past the cross-site check of Start
+// and Wrap (http.CrossOriginProtection's AddInsecureBypassPattern): for an
+// endpoint that pages of other sites must post to, and that acts on nothing
+// the viewer's cookies grant. "/" turns the check off for every path, for
+// an app with CSRF tokens of its own.
+func CrossOriginBypass(patterns ...string) Option {
+	return func(o *options) { o.crossOriginBypass = append(o.crossOriginBypass, patterns...) }
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func TestWrapWithoutEnvironmentIsTheHandler(t *testing.T) {
+func TestWrapWithoutEnvironmentServesTheHandler(t *testing.T) {
 	h := http.NotFoundHandler()
 	got, err := Wrap(h, func(string) string { return "" })
 	if err != nil {

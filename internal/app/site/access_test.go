@@ -17,12 +17,17 @@ import (
 // accessSite is a site over a store holding "Buy milk", with the caller
 // setting of cfg, wrapped as webapphttp.Start wraps it in Lambda with
 // CORS_CONFIG set to corsConfig ("": unset), and the buffer its logs go to.
+// The site's logger is slog's default too while the test runs, as the
+// function's main sets it, so that the buffer has Wrap's lines as well.
 func accessSite(t *testing.T, cfg Config, corsConfig string) (http.Handler, *memStore, *bytes.Buffer) {
 	t.Helper()
 	store := newMemStore()
 	store.add("Buy milk")
 	logs := &bytes.Buffer{}
 	cfg.Store, cfg.Logger = store, slog.New(slog.NewJSONHandler(logs, nil))
+	defaultLogger := slog.Default()
+	slog.SetDefault(cfg.Logger)
+	t.Cleanup(func() { slog.SetDefault(defaultLogger) })
 	h, err := webapphttp.Wrap(New(cfg), func(k string) string {
 		if k == webapphttp.CorsConfigEnv {
 			return corsConfig

@@ -3,10 +3,7 @@ package site
 import (
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/webapphttp"
@@ -113,30 +110,4 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 		// The error page itself failed: fall back to JSON, which cannot.
 	}
 	writeJSON(w, e.Status, errorBody{Code: e.Code, Message: e.Message})
-}
-
-// wantsHTML reports whether the Accept header prefers text/html to
-// application/json, as a browser's does; curl's */* and fetch's default get
-// JSON.
-func wantsHTML(r *http.Request) bool {
-	html, json := 0.0, 0.0
-	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
-		mediaType, params, err := mime.ParseMediaType(part)
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(v, 64); err != nil {
-				continue
-			}
-		}
-		switch mediaType {
-		case "text/html":
-			html = max(html, q)
-		case "application/json":
-			json = max(json, q)
-		}
-	}
-	return html > json
 }

@@ -61,7 +61,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				}
 				err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 				if rec.status == 0 {
-					s.fail(rec, r, err, wantsHTML(r))
+					s.fail(rec, r, err, webapphttp.PrefersHTML(r))
 				} else {
 					s.log.ErrorContext(r.Context(), "panic after the response started", "requestId", info.RequestID, "err", err.Error())
 				}

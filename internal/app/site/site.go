@@ -7,9 +7,12 @@
 // goes through webapphttp.URL, so it works behind CloudFront (at the root) and
 // directly on the execute-api domain (under "/<stage>") alike.
 //
-// CORS is not the site's: webapphttp.Start (in Lambda) and webapphttp.Wrap
-// (locally) apply the CORS_CONFIG the construct passes around the handler,
-// as for any function built for WebApp.
+// CORS and the refusal of cross-site writes are not the site's:
+// webapphttp.Start (in Lambda) and webapphttp.Wrap (locally) apply them
+// around the handler, with the CORS_CONFIG the construct passes, as for any
+// function built for WebApp. A form post from another site's page thus
+// gets Wrap's 403 and never reaches the site (nor its request log: Wrap
+// logs the refusal itself).
 package site
 
 import (
@@ -169,7 +172,7 @@ type endpoint struct {
 
 func (e endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := e.h(w, r); err != nil {
-		e.s.fail(w, r, err, e.html || wantsHTML(r))
+		e.s.fail(w, r, err, e.html || webapphttp.PrefersHTML(r))
 	}
 }
 
@@ -206,7 +209,7 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.RawQuery; q != "" && !validQuery(q) {
 		// r.URL.Query() drops a malformed pair silently: DELETE
 		// ?version=%zz or ?version=1; would delete whatever the version.
-		s.fail(w, r, badRequest("malformed query string: percent-encode the values and separate parameters with &"), wantsHTML(r))
+		s.fail(w, r, badRequest("malformed query string: percent-encode the values and separate parameters with &"), webapphttp.PrefersHTML(r))
 		return
 	}
 	h, _ := s.mux.Handler(r)
@@ -218,7 +221,7 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(p, r)
 	switch loc := p.header.Get("Location"); {
 	case p.status == http.StatusMethodNotAllowed:
-		s.fail(w, r, methodNotAllowed(p.header.Get("Allow")), wantsHTML(r))
+		s.fail(w, r, methodNotAllowed(p.header.Get("Allow")), webapphttp.PrefersHTML(r))
 	case p.status >= 300 && p.status < 400 && len(loc) > 0 && loc[0] == '/':
 		if clean := cleanPath(r.URL.EscapedPath()); clean != r.URL.EscapedPath() {
 			// The mux escapes its cleaned path again (/%2f → /%252f): the
@@ -230,7 +233,7 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		http.Redirect(w, r, webapphttp.URL(r, loc), p.status)
 	default:
-		s.fail(w, r, errNoRoute, wantsHTML(r))
+		s.fail(w, r, errNoRoute, webapphttp.PrefersHTML(r))
 	}
 }
 

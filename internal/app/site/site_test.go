@@ -206,28 +206,6 @@ func TestErrorPages(t *testing.T) {
 	}
 }
 
-func TestWantsHTML(t *testing.T) {
-	for accept, want := range map[string]bool{
-		"":                                  false,
-		"*/*":                               false,
-		jsonType:                            false,
-		browserHTML:                         true,
-		"text/html":                         true,
-		"application/json, text/html;q=0.5": false,
-		"text/html;q=0.5, application/json": false,
-		"text/html, application/json;q=0.9": true,
-		"text/html;q=0":                     false,
-		"text/html;q=abc":                   false,
-		"garbage;;;":                        false,
-	} {
-		r, _ := http.NewRequest("GET", "/", nil)
-		r.Header.Set("Accept", accept)
-		if got := wantsHTML(r); got != want {
-			t.Errorf("wantsHTML(Accept: %q) = %v, want %v", accept, got, want)
-		}
-	}
-}
-
 var errDatabaseDown = errors.New("dial tcp 10.0.0.1:443: secret-internal-host unreachable")
 
 func TestInternalErrors(t *testing.T) {
