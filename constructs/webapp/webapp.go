@@ -128,6 +128,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.Function)
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret, w.OriginUsagePlan, w.OriginApiKey = newOriginKey(this, p, w.Api)
+		w.Function.AddEnvironment(jsii.String(webapphttp.OriginAPIKeyIDEnv), w.OriginApiKey.KeyId(), nil) // the key's id, not its value: webapphttp removes the key by it
 	}
 	if len(p.ClientApiKeyPaths) > 0 {
 		w.ClientUsagePlan = newClientUsagePlan(w.Api, p)
