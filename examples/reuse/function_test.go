@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gowebapp/webapp/tools/runtimeapi"
+	"github.com/gowebapp/webapp/webapphttp"
 )
 
 // request is one API Gateway event for the function: a fixture from
@@ -79,6 +80,14 @@ const (
 	authorized    = "lambda-token-authorizer.json" // via CloudFront, past a TOKEN authorizer
 )
 
+// The origin key that the events via CloudFront carry, in x-api-key and
+// requestContext.identity (apiKey, apiKeyId), as API Gateway delivers them
+// for the construct's default behaviour.
+const (
+	originKey   = "Zr8Tq2Nw5Lk9Vb3Hx7Pm1Jd4Gs6Fc0Ya8Ue2Wo5I"
+	originKeyID = "d7f5s3a1p9"
+)
+
 // response is what the test reads of the function's answer.
 type response struct {
 	status int
@@ -118,13 +127,21 @@ func decode(t *testing.T, payload []byte) response {
 // a Lambda Runtime API emulator, with the environment the template gives the
 // function, and sends it what API Gateway would: the importer's own handlers
 // answer CORS, build stage-aware links and redirects, and see the
-// authorizer's caller, through webapphttp alone.
+// authorizer's caller, refuse other sites' forms and never hand the
+// origin key on, through webapphttp alone.
 func TestExampleBootstrapServesApiGatewayEvents(t *testing.T) {
 	s := synth(t)
 	vars, s3Key := functionEnvironment(t, s)
 	bin := bootstrapPath(t, s, s3Key)
 
-	env := []string{"AWS_REGION=" + region, "AWS_LAMBDA_FUNCTION_NAME=docs"}
+	// The construct passes the origin key's id as a Ref, which deploying
+	// resolves to the id API Gateway reports as identity.apiKeyId: here,
+	// the fixtures'.
+	wantKeyID := map[string]any{"Ref": logicalID(s.Site, s.Docs.OriginApiKey)}
+	if got, _ := json.Marshal(vars[webapphttp.OriginAPIKeyIDEnv]); string(got) != mustJSON(wantKeyID) {
+		t.Errorf("%s = %s, want %s", webapphttp.OriginAPIKeyIDEnv, got, mustJSON(wantKeyID))
+	}
+	env := []string{"AWS_REGION=" + region, "AWS_LAMBDA_FUNCTION_NAME=docs", webapphttp.OriginAPIKeyIDEnv + "=" + originKeyID}
 	for k, v := range vars {
 		if v, ok := v.(string); ok { // UPLOADS_BUCKET is a Ref: no value before deploy
 			env = append(env, k+"="+v)
@@ -235,6 +252,28 @@ func TestExampleBootstrapServesApiGatewayEvents(t *testing.T) {
 			status:  http.StatusOK,
 			bodyHas: []string{`"caller":"user-42"`, `"tenant":"acme"`, `"stage":"docs"`},
 		},
+		{
+			name: "a form posted from another site is refused with a page",
+			req: request{fixture: viaCloudFront, method: "POST", path: "/notes", form: "note=planted",
+				header: map[string]string{"Origin": disallowed, "Sec-Fetch-Site": "cross-site"}},
+			status:  http.StatusForbidden,
+			header:  map[string]string{"Content-Type": "text/html; charset=utf-8", "Location": ""},
+			bodyHas: []string{"cross-site request refused"},
+		},
+		{
+			name: "a form posted from the site's own page",
+			req: request{fixture: viaCloudFront, method: "POST", path: "/notes", form: "note=hello",
+				header: map[string]string{"Origin": "https://" + domainName, "Sec-Fetch-Site": "same-origin"}},
+			status: http.StatusSeeOther,
+			header: map[string]string{"Location": "/?sent=1"},
+		},
+		{
+			name: "a form posted from an origin the Cors prop allows",
+			req: request{fixture: viaCloudFront, method: "POST", path: "/notes", form: "note=hello",
+				header: map[string]string{"Origin": other, "Sec-Fetch-Site": "cross-site"}},
+			status: http.StatusSeeOther,
+			header: map[string]string{"Location": "/?sent=1", "Access-Control-Allow-Origin": other},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,6 +310,12 @@ func TestExampleBootstrapServesApiGatewayEvents(t *testing.T) {
 					t.Errorf("%s: body has %q:\n%s", what, s, got.body)
 				}
 			}
+			if strings.Contains(got.body, originKey) || strings.Contains(mustJSON(got.header), originKey) {
+				t.Errorf("%s: the answer holds the origin key", what)
+			}
 		})
+	}
+	if strings.Contains(logs.String(), originKey) {
+		t.Errorf("the function's output holds the origin key:\n%s", logs.String())
 	}
 }
