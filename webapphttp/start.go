@@ -8,10 +8,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 )
 
-// Start serves h as the function of a WebApp: it applies what the construct
-// passes through the environment and the cross-site check (see Wrap, which
-// opts change) and hands API Gateway's events to h through Handler. It is
-// what a function's main calls last, and it does not return.
+// Start serves h as the function of a WebApp: it wraps h as Wrap does with
+// opts (CORS from the environment the construct sets, the cross-site
+// check) and hands API Gateway's events to it through Handler. It is what
+// a function's main calls last, and it does not return.
 //
 // Outside Lambda, with LocalAddrEnv (WEBAPP_LOCAL_ADDR) set to host:port,
 // Start serves the same wrapped handler over plain HTTP there instead, until
@@ -34,9 +34,9 @@ func Start(h http.Handler, opts ...Option) {
 	lambda.Start(Handler(wrapped))
 }
 
-// Wrap returns h with what every WebApp function needs in front of it,
-// read from the environment with getenv (os.Getenv in a function; a map's
-// lookup in a test), outermost first:
+// Wrap returns h behind what every WebApp function needs in front of it,
+// configured from the environment read with getenv (os.Getenv in a
+// function; a map's lookup in a test), outermost first:
 //
 //   - CORS, when CORS_CONFIG is set: CorsHandler with CorsConfigFromEnv's
 //     configuration, so that preflights are answered before they reach h;
