@@ -109,11 +109,16 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		wp.Certificate = cfg.Certificate(scope, stack, wp.HostedZone)
 	}
 
-	table := newTable(stack, "Todos", "id", "")
+	// On demand, each table's writes are capped: a create writes its todo (1
+	// unit per KB, up to 10) and an index entry per distinct gram (about 43,
+	// at most 513), so at the caps a flood of creates costs at most about
+	// $10 an hour (4,200 units a second at $0.625 a million) and is
+	// throttled beyond, instead of growing with the attacker's budget.
+	table := newTable(stack, "Todos", "id", "", 200)
 	// The index (package todo: grams → todos, and the list of all todos)
 	// lives and dies with the todos: without it they can be neither listed
 	// nor found, so it is kept and restorable like them.
-	index := newTable(stack, "TodoIndex", "gram", "todo")
+	index := newTable(stack, "TodoIndex", "gram", "todo", 4000)
 
 	site := webapp.NewWebApp(stack, "Site", &wp)
 	site.Function.AddEnvironment(jsii.String("TABLE_NAME"), table.TableName(), nil)
@@ -130,12 +135,14 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 }
 
 // newTable adds an on-demand, encrypted table with point-in-time recovery,
-// keyed by the string attributes partition and sort (none when empty), that
-// deleting the stack keeps: it holds the users' data.
-func newTable(stack awscdk.Stack, id, partition, sort string) awsdynamodb.Table {
+// keyed by the string attributes partition and sort (none when empty),
+// writing at most maxWrites request units a second, that deleting the stack
+// keeps: it holds the users' data.
+func newTable(stack awscdk.Stack, id, partition, sort string, maxWrites float64) awsdynamodb.Table {
 	props := &awsdynamodb.TableProps{
-		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(partition), Type: awsdynamodb.AttributeType_STRING},
-		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		MaxWriteRequestUnits: jsii.Number(maxWrites),
+		PartitionKey:         &awsdynamodb.Attribute{Name: jsii.String(partition), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:          awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},

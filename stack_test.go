@@ -105,9 +105,9 @@ func TestStacksPerConfiguration(t *testing.T) {
 func TestTablesKeepDataAndAreRecoverable(t *testing.T) {
 	tpl := synth(t, "no-domain").template(t, "GoWebApp-v1")
 	cdktest.Count(t, tpl, "AWS::DynamoDB::Table", 2)
-	for _, keys := range [][]string{{"id"}, {"gram", "todo"}} {
+	for keys, maxWrites := range map[*[]string]int{{"id"}: 200, {"gram", "todo"}: 4000} {
 		var schema, attrs []any
-		for i, k := range keys {
+		for i, k := range *keys {
 			schema = append(schema, map[string]any{"AttributeName": k, "KeyType": []string{"HASH", "RANGE"}[i]})
 			attrs = append(attrs, map[string]any{"AttributeName": k, "AttributeType": "S"})
 		}
@@ -117,6 +117,8 @@ func TestTablesKeepDataAndAreRecoverable(t *testing.T) {
 			"BillingMode":                      "PAY_PER_REQUEST",
 			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 			"SSESpecification":                 map[string]any{"SSEEnabled": true},
+			// Writes are capped: what a flood of creates can cost is bounded.
+			"OnDemandThroughput": map[string]any{"MaxWriteRequestUnits": maxWrites},
 		})
 	}
 	for id, table := range cdktest.Resources(tpl, "AWS::DynamoDB::Table") {
