@@ -8,6 +8,8 @@
 //	DEBUG       true/1 puts internal error detail in responses (never in production)
 //	CORS_CONFIG JSON of webapphttp.CorsConfig: the origins whose scripts may call the site
 //	            (unset: no CORS headers)
+//	ORIGIN_API_KEY_ID  the id (not the value) of CloudFront's origin key, set by
+//	            the construct: webapphttp removes that key from every request
 //	TODO_API_REQUIRE_CALLER  true/1: /todos answers 401 unless API Gateway's
 //	            authorizer identified the caller (unset: the API is open)
 //
