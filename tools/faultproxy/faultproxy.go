@@ -11,8 +11,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +23,8 @@ type Fault struct {
 	kind  kind
 	delay time.Duration
 	code  string
+	ops   []string      // of loseReplies: the operations whose replies are lost; all if none
+	left  *atomic.Int64 // of loseReplies: how many more to lose; nil for all
 }
 
 type kind int
@@ -54,8 +58,20 @@ func Reset() Fault { return Fault{kind: reset} }
 func Throttle(code string) Fault { return Fault{kind: refuse, code: code} }
 
 // LoseReplies forwards requests, so the server acts on them, and throws its
-// answers away: the client never learns that a write happened.
-func LoseReplies() Fault { return Fault{kind: loseReplies} }
+// answers away: the client never learns that a write happened. With ops,
+// DynamoDB operations such as "PutItem" (X-Amz-Target's tail), only the
+// answers to those are lost, and the others pass. The connection of a lost
+// answer then stays silent, as when the network fails after the server
+// acted.
+func LoseReplies(ops ...string) Fault { return Fault{kind: loseReplies, ops: ops} }
+
+// LoseFirstReply is LoseReplies(op) for the first answer to op only: the
+// client's retry, on a new connection, gets its answer.
+func LoseFirstReply(op string) Fault {
+	left := &atomic.Int64{}
+	left.Store(1)
+	return Fault{kind: loseReplies, ops: []string{op}, left: left}
+}
 
 func (f Fault) String() string {
 	switch f.kind {
@@ -68,7 +84,14 @@ func (f Fault) String() string {
 	case refuse:
 		return "throttle " + f.code
 	case loseReplies:
-		return "lose replies"
+		name := "lose replies"
+		if f.left != nil {
+			name = "lose first reply"
+		}
+		if len(f.ops) > 0 {
+			name += " to " + strings.Join(f.ops, ",")
+		}
+		return name
 	}
 	return "pass"
 }
@@ -167,6 +190,10 @@ func (p *Proxy) serve(c net.Conn, f Fault) {
 		delete(p.conns, up)
 		p.mu.Unlock()
 	}()
+	if f.kind == loseReplies && len(f.ops) > 0 {
+		forwardLosing(c, up, f)
+		return
+	}
 	done := make(chan struct{}, 2)
 	go func() {
 		if f.kind == delay {
@@ -205,6 +232,45 @@ func copyDelayed(dst io.Writer, src io.Reader, d time.Duration) {
 			return
 		}
 	}
+}
+
+// forwardLosing forwards the requests on c to up one at a time, and their
+// answers back, except those f loses: after one, c stays silent until the
+// client gives up on it.
+func forwardLosing(c, up net.Conn, f Fault) {
+	cr, ur := bufio.NewReader(c), bufio.NewReader(up)
+	for {
+		req, err := http.ReadRequest(cr)
+		if err != nil {
+			return
+		}
+		if err := req.Write(up); err != nil {
+			return
+		}
+		resp, err := http.ReadResponse(ur, req)
+		if err != nil {
+			return
+		}
+		if f.loses(req) {
+			io.Copy(io.Discard, resp.Body)
+			io.Copy(io.Discard, c) // silent until the client closes
+			return
+		}
+		err = resp.Write(c)
+		resp.Body.Close()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// loses reports whether f throws away the answer to req, counting it.
+func (f Fault) loses(req *http.Request) bool {
+	_, op, _ := strings.Cut(req.Header.Get("X-Amz-Target"), ".")
+	if len(f.ops) > 0 && !slices.Contains(f.ops, op) {
+		return false
+	}
+	return f.left == nil || f.left.Add(-1) >= 0
 }
 
 // throttle answers each request on c as DynamoDB does when it throttles:

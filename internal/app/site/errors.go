@@ -101,11 +101,12 @@ const retryAfterSeconds = "2"
 // Idempotency-Key (the home page's form has one) finds the todo made the
 // first time instead of making another, and an update or delete names the
 // version it saw, so it cannot apply twice (the second gets 409).
-func unknownOutcome(method string) string {
-	switch method {
-	case http.MethodPost:
-		return "the database did not confirm the write: it may or may not have been saved; sending it again with the same Idempotency-Key is safe"
-	case http.MethodPut, http.MethodPatch, http.MethodDelete:
+// Reads (GET, and POST /search) are told to try again.
+func unknownOutcome(r *http.Request) string {
+	switch r.Pattern {
+	case "POST /todos":
+		return "the database did not confirm the new todo: it may or may not have been saved; sending it again with the same Idempotency-Key (or the same form) is safe"
+	case "PUT /todos/{id}", "DELETE /todos/{id}":
 		return "the database did not confirm the change: it may or may not have been made; reload the todo to see, or send it again (the version makes a repeat safe)"
 	}
 	return errUnavailable.Message
@@ -128,7 +129,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 		// outage (wait), and the client told when to come back.
 		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.WarnContext(r.Context(), "database unavailable", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())
-		e = &apiError{Status: e.Status, Code: e.Code, Message: unknownOutcome(r.Method) + " (request id " + id + ")", RetryAfter: e.RetryAfter}
+		e = &apiError{Status: e.Status, Code: e.Code, Message: unknownOutcome(r) + " (request id " + id + ")", RetryAfter: e.RetryAfter}
 	} else if e.Status >= 500 {
 		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.ErrorContext(r.Context(), "internal error", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())

@@ -287,7 +287,7 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Todo, error) {
 		// The version moved on: by another writer, or by this very update
 		// when the SDK retried after losing DynamoDB's answer. Then the
 		// item is t to the nanosecond of its update time.
-		if stored, err := s.Get(ctx, id); err == nil && sameUpdate(stored, t) {
+		if stored, gerr := s.Get(ctx, id); gerr == nil && sameUpdate(stored, t) {
 			err = nil
 		}
 	}
