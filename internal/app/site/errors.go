@@ -129,7 +129,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 		// outage (wait), and the client told when to come back.
 		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.WarnContext(r.Context(), "database unavailable", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())
-		e = &apiError{Status: e.Status, Code: e.Code, Message: unknownOutcome(r) + " (request id " + id + ")", RetryAfter: e.RetryAfter}
+		msg := unknownOutcome(r) + " (request id " + id + ")"
+		if s.debug {
+			msg += ": " + err.Error()
+		}
+		e = &apiError{Status: e.Status, Code: e.Code, Message: msg, RetryAfter: e.RetryAfter}
 	} else if e.Status >= 500 {
 		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.ErrorContext(r.Context(), "internal error", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())

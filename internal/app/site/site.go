@@ -31,8 +31,10 @@ import (
 
 // Store keeps the todos; *todo.Store is the DynamoDB one. Its methods return
 // todo.ErrNotFound, todo.ErrConflict, todo.ErrInvalidCursor and
-// *todo.ValidationError for the client's mistakes; any other error is
-// internal.
+// *todo.ValidationError for the client's mistakes; an error for which
+// todo.Unavailable is true (throttling, the request's deadline, a lost
+// connection) is answered 503 with Retry-After; any other is internal.
+// Create is idempotent on the todo's id (see todo.Store.Create).
 type Store interface {
 	Create(ctx context.Context, t todo.Todo) (todo.Todo, error)
 	Get(ctx context.Context, id string) (todo.Todo, error)
