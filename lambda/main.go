@@ -17,6 +17,12 @@
 // init with a JSON log line that says why (the logger is slog's default, so
 // webapphttp.Start's line is JSON too).
 //
+// A request has 8 s, or a second less than the function has left if that is
+// sooner, and the DynamoDB client's retries and timeouts fit in it
+// (todo.FailFast): when DynamoDB throttles, is slow or down, the site
+// answers 503 with Retry-After before the function times out
+// (docs/faults.md).
+//
 // Init makes no network call: the AWS configuration is read from the
 // environment and credentials are fetched on the first request.
 package main

@@ -90,9 +90,17 @@ func (s *server) listTodos(w http.ResponseWriter, r *http.Request) error {
 
 // createTodo takes JSON from API clients (201 with the todo) and a form from
 // the home page (303 back to it).
+//
+// A create may carry an idempotency key, the Idempotency-Key header or the
+// form's idempotencyKey field (each home page has a fresh one): the todo's
+// id is then derived from it (todo.IDFor), and the create sent again, after
+// a 503 or a lost answer, gets the todo the first one made (201 or 303 as
+// the first time) instead of a second one. A key used for a todo of other
+// content is 409.
 func (s *server) createTodo(w http.ResponseWriter, r *http.Request) error {
 	var d todo.Draft
 	fromForm := false
+	key := r.Header.Get(idempotencyKeyHeader)
 	switch mediaType(r) {
 	case "application/json":
 		var req createRequest
@@ -116,6 +124,9 @@ func (s *server) createTodo(w http.ResponseWriter, r *http.Request) error {
 			d.Priority = p
 		}
 		fromForm = true
+		if k := r.PostForm.Get(idempotencyKeyField); k != "" {
+			key = k
+		}
 	default:
 		return unsupportedMediaType("application/json or a form")
 	}
@@ -123,7 +134,16 @@ func (s *server) createTodo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if t, err = s.store.Create(r.Context(), t); err != nil {
+	if key != "" {
+		if len(key) > maxIdempotencyKey {
+			return badRequest("%s must be at most %d bytes", idempotencyKeyHeader, maxIdempotencyKey)
+		}
+		t.ID = todo.IDFor(key)
+	}
+	if t, err = s.store.Create(r.Context(), t); errors.Is(err, todo.ErrConflict) && key != "" {
+		return &apiError{Status: http.StatusConflict, Code: "ConflictError", Message: "this " + idempotencyKeyHeader + " was used for another todo: use a new key for each todo (on the home page: reload it)"}
+	}
+	if err != nil {
 		return err
 	}
 	if fromForm {
@@ -133,6 +153,14 @@ func (s *server) createTodo(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", webapphttp.URL(r, "/todos/"+t.ID))
 	return s.sendJSON(w, http.StatusCreated, t)
 }
+
+// The idempotency key of a create (see createTodo) and its limit: enough
+// for a UUID or any client's own scheme.
+const (
+	idempotencyKeyHeader = "Idempotency-Key"
+	idempotencyKeyField  = "idempotencyKey"
+	maxIdempotencyKey    = 255
+)
 
 // todoID returns the id in the path, refusing one of the wrong shape before
 // it reaches the store: no todo has it.

@@ -16,6 +16,8 @@ type apiError struct {
 	Code    string
 	Message string
 	Allow   string // the methods that would have worked, for 405
+	// RetryAfter is the Retry-After header, in seconds, for 503.
+	RetryAfter string
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -72,8 +74,42 @@ func classify(err error) *apiError {
 		return errTodoNotFound
 	case errors.Is(err, todo.ErrConflict):
 		return &apiError{Status: http.StatusConflict, Code: "ConflictError", Message: err.Error()}
+	case todo.Unavailable(err):
+		return errUnavailable
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: "InternalServerError", Message: "internal server error"}
+}
+
+// errUnavailable is the store failing for reasons of its own: DynamoDB
+// throttled, did not answer before the request's deadline, or could not be
+// reached. fail tells a writer what became of its write.
+var errUnavailable = &apiError{
+	Status:     http.StatusServiceUnavailable,
+	Code:       "ServiceUnavailableError",
+	Message:    "the database is not answering: try again in a few seconds",
+	RetryAfter: retryAfterSeconds,
+}
+
+// retryAfterSeconds is what a 503 asks the client to wait: long enough for
+// DynamoDB's throttling to let up (it adapts within seconds), short enough
+// for a person.
+const retryAfterSeconds = "2"
+
+// unknownOutcome is what a client whose write got 503 is told. The write
+// may have happened after all (DynamoDB may act on a request whose answer
+// is lost), and sending it again is safe: a create with the same
+// Idempotency-Key (the home page's form has one) finds the todo made the
+// first time instead of making another, and an update or delete names the
+// version it saw, so it cannot apply twice (the second gets 409).
+// Reads (GET, and POST /search) are told to try again.
+func unknownOutcome(r *http.Request) string {
+	switch r.Pattern {
+	case "POST /todos":
+		return "the database did not confirm the new todo: it may or may not have been saved; sending it again with the same Idempotency-Key (or the same form) is safe"
+	case "PUT /todos/{id}", "DELETE /todos/{id}":
+		return "the database did not confirm the change: it may or may not have been made; reload the todo to see, or send it again (the version makes a repeat safe)"
+	}
+	return errUnavailable.Message
 }
 
 // errorBody is Chalice's error response.
@@ -87,7 +123,18 @@ type errorBody struct {
 // only in debug mode.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bool) {
 	e := classify(err)
-	if e.Status >= 500 {
+	if e == errUnavailable {
+		// Not a bug of the site: logged as a warning, with the cause, for
+		// the on-call to tell throttling (raise the table's cap) from an
+		// outage (wait), and the client told when to come back.
+		id := webapphttp.InfoFrom(r.Context()).RequestID
+		s.log.WarnContext(r.Context(), "database unavailable", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())
+		msg := unknownOutcome(r) + " (request id " + id + ")"
+		if s.debug {
+			msg += ": " + err.Error()
+		}
+		e = &apiError{Status: e.Status, Code: e.Code, Message: msg, RetryAfter: e.RetryAfter}
+	} else if e.Status >= 500 {
 		id := webapphttp.InfoFrom(r.Context()).RequestID
 		s.log.ErrorContext(r.Context(), "internal error", "requestId", id, "method", r.Method, "path", r.URL.Path, "err", err.Error())
 		// An apiError's message is the site's own, safe to show; any other
@@ -101,6 +148,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 	}
 	if e.Allow != "" {
 		w.Header().Set("Allow", e.Allow)
+	}
+	if e.RetryAfter != "" {
+		w.Header().Set("Retry-After", e.RetryAfter)
 	}
 	if html {
 		data := errorView{view: newView(r, http.StatusText(e.Status)), Status: e.Status, Message: e.Message}

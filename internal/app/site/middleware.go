@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 )
 
 // middleware gives every request an id (the edge's, or one of its own),
-// limits its body, turns a panic into a 500 and logs one line for it: id,
+// a deadline (Config.RequestTimeout), limits its body, turns a panic into a 500 and logs one line for it: id,
 // method, path (never the query, which may hold what users typed), status,
 // duration, and who sent it. Who is the client's address as the adapter
 // derived it (r.RemoteAddr: the viewer's behind CloudFront), the id of
@@ -53,6 +54,10 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		if r.Body != http.NoBody { // nothing to limit in no body: spare the reader's allocation
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 		}
+
+		ctx, cancel := context.WithDeadline(r.Context(), s.deadline(r.Context(), start))
+		defer cancel()
+		r = r.WithContext(ctx)
 
 		defer func() {
 			if v := recover(); v != nil {
@@ -100,6 +105,17 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// deadline is when the request that arrived at start must be done with the
+// store: RequestTimeout after start, or answerMargin before the deadline
+// ctx has already (the function's timeout, in Lambda), if that is sooner.
+func (s *server) deadline(ctx context.Context, start time.Time) time.Time {
+	d := start.Add(s.timeout)
+	if outer, ok := ctx.Deadline(); ok && outer.Add(-answerMargin).Before(d) {
+		d = outer.Add(-answerMargin)
+	}
+	return d
 }
 
 // clientIP is the address of r's client without the port: the adapter's

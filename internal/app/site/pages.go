@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"encoding/xml"
 	"html/template"
@@ -103,6 +104,10 @@ type homeView struct {
 	Next       string // cursor of the next page, "" on the last
 	Priorities []int
 	Default    int
+	// IdempotencyKey is the form's, fresh for each page: a browser that
+	// sends the form again (the user retries after a 503, or the browser
+	// resubmits) repeats one create rather than making two.
+	IdempotencyKey string
 }
 
 type searchView struct {
@@ -148,6 +153,8 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 		Next:       page.Next,
 		Priorities: priorities,
 		Default:    todo.DefaultPriority,
+
+		IdempotencyKey: rand.Text(),
 	})
 }
 

@@ -31,8 +31,10 @@ import (
 
 // Store keeps the todos; *todo.Store is the DynamoDB one. Its methods return
 // todo.ErrNotFound, todo.ErrConflict, todo.ErrInvalidCursor and
-// *todo.ValidationError for the client's mistakes; any other error is
-// internal.
+// *todo.ValidationError for the client's mistakes; an error for which
+// todo.Unavailable is true (throttling, the request's deadline, a lost
+// connection) is answered 503 with Retry-After; any other is internal.
+// Create is idempotent on the todo's id (see todo.Store.Create).
 type Store interface {
 	Create(ctx context.Context, t todo.Todo) (todo.Todo, error)
 	Get(ctx context.Context, id string) (todo.Todo, error)
@@ -64,6 +66,14 @@ type Config struct {
 	// of crashing the runtime. Every list and search has a page size that
 	// keeps responses well below it. Default: DefaultMaxResponseBytes.
 	MaxResponseBytes int
+	// RequestTimeout is how long a request may take: its context's deadline
+	// is this after it arrives, or, when sooner, a second before the
+	// deadline the request came with (Lambda's: the function's timeout).
+	// A request the store cannot serve by then gets 503
+	// ServiceUnavailableError with Retry-After, before the function times
+	// out and well before API Gateway's 29 s. Default:
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// Now is the clock that stamps new todos. Default: time.Now.
 	Now func() time.Time
 	// TodoAPIRequireCaller limits the Todo API (every route under /todos) to
@@ -94,6 +104,14 @@ func (c *Config) ReadEnv(getenv func(string) string) error {
 	return nil
 }
 
+// DefaultRequestTimeout is the default of Config.RequestTimeout: 8 s, below
+// the function's default timeout of 10 s (webapp.DefaultTimeoutSeconds).
+const DefaultRequestTimeout = 8 * time.Second
+
+// answerMargin is what a request keeps of the deadline it came with to
+// answer and log after its own deadline passed.
+const answerMargin = time.Second
+
 // DefaultMaxBodyBytes is the default of Config.MaxBodyBytes.
 const DefaultMaxBodyBytes = 1 << 20
 
@@ -108,6 +126,7 @@ type server struct {
 	debug   bool
 	maxBody int64
 	maxResp int
+	timeout time.Duration
 	now     func() time.Time
 	mux     *http.ServeMux
 	// requireCaller is Config.TodoAPIRequireCaller.
@@ -126,6 +145,7 @@ func New(cfg Config) http.Handler {
 		debug:   cfg.Debug,
 		maxBody: cfg.MaxBodyBytes,
 		maxResp: cfg.MaxResponseBytes,
+		timeout: cfg.RequestTimeout,
 		now:     cfg.Now,
 		mux:     http.NewServeMux(),
 
@@ -139,6 +159,9 @@ func New(cfg Config) http.Handler {
 	}
 	if s.maxResp <= 0 {
 		s.maxResp = DefaultMaxResponseBytes
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultRequestTimeout
 	}
 	if s.now == nil {
 		s.now = time.Now

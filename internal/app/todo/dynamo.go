@@ -49,7 +49,9 @@ const (
 // NewStoreFromEnv returns a store of the tables named by TABLE_NAME and
 // INDEX_TABLE_NAME, with the SDK's standard configuration: region,
 // credentials and endpoint come from the environment and the shared config
-// files (AWS_ENDPOINT_URL_DYNAMODB points it at a local server). It makes no
+// files (AWS_ENDPOINT_URL_DYNAMODB points it at a local server); its
+// retries and timeouts are FailFast's, so that every call ends within the
+// request's deadline. It makes no
 // network call: credentials are fetched on the first request, so a cold
 // start stays cheap.
 func NewStoreFromEnv(ctx context.Context) (*Store, error) {
@@ -64,7 +66,7 @@ func NewStoreFromEnv(ctx context.Context) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return NewStore(dynamodb.NewFromConfig(cfg), table, index), nil
+	return NewStore(dynamodb.NewFromConfig(cfg, FailFast), table, index), nil
 }
 
 // Table returns the name of the table of todos.
@@ -76,6 +78,12 @@ func (s *Store) IndexTable() string { return s.index }
 // Create writes t, a todo made by New, unless an item with its id exists
 // (ErrConflict). An invalid todo is refused before anything is written.
 //
+// A create is idempotent: when the id is taken by a todo of t's content
+// still at version 1, the write is taken for this one repeated (the SDK
+// retrying after DynamoDB's answer was lost, or a client sending again a
+// create whose id it chose, see IDFor), and that todo is returned, with its
+// own creation time.
+//
 // The index entries are written first, then the todo: a reader never finds
 // a todo its entries do not lead to. Until the todo is written, the entries
 // lead to nothing, and readers skip them.
@@ -83,7 +91,8 @@ func (s *Store) Create(ctx context.Context, t Todo) (Todo, error) {
 	if err := t.Validate(); err != nil {
 		return Todo{}, err
 	}
-	if err := s.batchWrite(ctx, s.index, puts(entriesOf(t, indexed(t), s.now().Unix()))); err != nil {
+	entries := entriesOf(t, indexed(t), s.now().Unix())
+	if err := s.batchWrite(ctx, s.index, puts(entries)); err != nil {
 		return Todo{}, fmt.Errorf("index todo: %w", err)
 	}
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
@@ -93,6 +102,17 @@ func (s *Store) Create(ctx context.Context, t Todo) (Todo, error) {
 		ExpressionAttributeNames: map[string]string{"#id": "id"},
 	})
 	if isConditionFailed(err) {
+		// The id is taken: by this very create, repeated (the SDK retried
+		// after losing the answer, or the client sent its idempotency key
+		// again), or by another todo, whose entries these now are not.
+		if stored, err := s.Get(ctx, t.ID); err == nil && sameCreate(stored, t) {
+			if Position(stored) != Position(t) {
+				// A repeat made later: its entries lead to the todo at
+				// another position, so no reader would show them.
+				s.cleanup(ctx, entries)
+			}
+			return stored, nil
+		}
 		return Todo{}, ErrConflict // its entries are stale; readers delete them
 	}
 	if err != nil {
@@ -263,6 +283,14 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Todo, error) {
 		ExpressionAttributeValues:           map[string]types.AttributeValue{":expected": number(p.Version)},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	if isConditionFailed(err) {
+		// The version moved on: by another writer, or by this very update
+		// when the SDK retried after losing DynamoDB's answer. Then the
+		// item is t to the nanosecond of its update time.
+		if stored, gerr := s.Get(ctx, id); gerr == nil && sameUpdate(stored, t) {
+			err = nil
+		}
+	}
 	if err != nil {
 		// The entries just written stay: another writer may need them, and
 		// readers delete them once they are stale.

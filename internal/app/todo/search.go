@@ -295,9 +295,15 @@ func (s *Store) getTodos(ctx context.Context, entries []entry) (map[string]Todo,
 	if len(entries) == 0 {
 		return todos, nil
 	}
-	keys := make([]map[string]types.AttributeValue, len(entries))
-	for i, e := range entries {
-		keys[i] = key(idOf(e.position))
+	// Each id once: BatchGetItem refuses duplicates, and two entries lead to
+	// one todo when a create was repeated (see Create).
+	keys := make([]map[string]types.AttributeValue, 0, len(entries))
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if id := idOf(e.position); !seen[id] {
+			seen[id] = true
+			keys = append(keys, key(id))
+		}
 	}
 	pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
 	for attempt := 0; ; attempt++ {
