@@ -122,6 +122,7 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) (awsapi
 	}
 	api := awsapigateway.NewLambdaRestApi(scope, jsii.String("Api"), props)
 	dropEndpointOutput(api)
+	addGatewayResponses(api, p)
 
 	// A browser's CORS preflight carries no credentials and no API key:
 	// where an authorizer or a client key guards a path, an OPTIONS method
