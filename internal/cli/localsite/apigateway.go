@@ -56,6 +56,22 @@ type apiGateway struct {
 
 	mu       sync.Mutex
 	throttle map[string]*tokenBucket // by stage
+	// limits, if set, replace every stage's throttle (Local.Throttle).
+	limits *stageLimits
+}
+
+// stageLimits are a stage's throttle: rate requests a second, bursts of burst.
+type stageLimits struct {
+	rate  float64
+	burst int
+}
+
+// setLimits replaces every stage's throttle with l, or restores the
+// template's with nil, starting with full buckets.
+func (g *apiGateway) setLimits(l *stageLimits) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.limits, g.throttle = l, nil
 }
 
 // restEvent is API Gateway's REST proxy event, field for field as API
@@ -505,22 +521,26 @@ type tokenBucket struct {
 }
 
 func (g *apiGateway) allow(stage *Stage) bool {
-	if stage.RateLimit <= 0 && stage.BurstLimit <= 0 {
-		return true
-	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	limits := stageLimits{stage.RateLimit, stage.BurstLimit}
+	if g.limits != nil {
+		limits = *g.limits
+	}
+	if limits.rate <= 0 && limits.burst <= 0 {
+		return true
+	}
 	if g.throttle == nil {
 		g.throttle = map[string]*tokenBucket{}
 	}
 	now := g.now()
-	burst := float64(max(stage.BurstLimit, 1))
+	burst := float64(max(limits.burst, 1))
 	b := g.throttle[stage.Name]
 	if b == nil {
 		b = &tokenBucket{tokens: burst, last: now}
 		g.throttle[stage.Name] = b
 	}
-	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*stage.RateLimit)
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*limits.rate)
 	b.last = now
 	if b.tokens < 1 {
 		return false
