@@ -118,9 +118,11 @@ func gatewayCorsHeaders(o *CorsOptions) map[string]*string {
 	return map[string]*string{"Access-Control-Allow-Origin": jsii.String("method.request.header.Origin"), "Vary": quote("Origin")}
 }
 
-// addGatewayResponses customizes API Gateway's own errors on api.
-func addGatewayResponses(api awsapigateway.RestApi, p Props) {
+// addGatewayResponses customizes API Gateway's own errors on api and
+// returns the responses by type.
+func addGatewayResponses(api awsapigateway.RestApi, p Props) map[string]awsapigateway.GatewayResponse {
 	headers := gatewayCorsHeaders(p.Cors)
+	out := make(map[string]awsapigateway.GatewayResponse, len(gatewayErrors))
 	for _, e := range gatewayErrors {
 		templates := e.templates()
 		opts := &awsapigateway.GatewayResponseOptions{Type: e.typ, Templates: &templates}
@@ -130,6 +132,7 @@ func addGatewayResponses(api awsapigateway.RestApi, p Props) {
 		if e.status != 0 {
 			opts.StatusCode = jsii.String(strconv.Itoa(e.status))
 		}
-		api.AddGatewayResponse(jsii.String(e.id), opts)
+		out[*e.typ.ResponseType()] = api.AddGatewayResponse(jsii.String(e.id), opts)
 	}
+	return out
 }

@@ -167,3 +167,15 @@ func TestGatewayErrorPageEscapesItsText(t *testing.T) {
 		t.Errorf("page's title is not the status: %s", page)
 	}
 }
+
+func TestGatewayResponsesAreExposedByType(t *testing.T) {
+	site := config(t, "default").sites[0]
+	if len(site.GatewayResponses) != len(gatewayErrors) {
+		t.Fatalf("%d GatewayResponses, want %d", len(site.GatewayResponses), len(gatewayErrors))
+	}
+	for _, e := range gatewayErrors {
+		if site.GatewayResponses[*e.typ.ResponseType()] == nil {
+			t.Errorf("GatewayResponses[%q] is nil", *e.typ.ResponseType())
+		}
+	}
+}
