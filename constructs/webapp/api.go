@@ -19,7 +19,12 @@ import (
 // preflights and sets the Access-Control-* headers itself (package
 // webapphttp), the same way in Lambda, locally and in tests; behind
 // CloudFront the default behaviour allows OPTIONS, forwards Origin and caches
-// nothing, so every preflight reaches it.
+// nothing, so every preflight reaches it. API Gateway's own errors
+// (WebApp.GatewayResponses) carry the headers too, fixed for every request
+// as a gateway response cannot decide per request: "*" as "*", a single
+// origin named (with credentials if allowed), several origins by echoing
+// the request's Origin without credentials, so that no other site learns
+// from a readable 401 whether its visitor is signed in.
 type CorsOptions struct {
 	// AllowOrigins are the origins allowed to call, as scheme://host[:port],
 	// or "*" (alone, and only without AllowCredentials). Required.

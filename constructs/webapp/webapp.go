@@ -58,6 +58,14 @@ type WebApp struct {
 	Function awslambda.Function
 	// Api is the REST API that proxies every method and path to Function.
 	Api awsapigateway.LambdaRestApi
+	// GatewayResponses are the answers of API Gateway's own errors, by
+	// response type ("THROTTLED", "INTEGRATION_TIMEOUT", "DEFAULT_4XX", …):
+	// Chalice's {"Code","Message"} as application/json, a page as
+	// text/html, chosen by the request's Accept, with CORS headers when
+	// Cors is set. Change one through its Node().DefaultChild(), an
+	// awsapigateway.CfnGatewayResponse; a type not listed may be added with
+	// Api.AddGatewayResponse.
+	GatewayResponses map[string]awsapigateway.GatewayResponse
 	// StaticBucket holds the static files; only CloudFront can read it.
 	StaticBucket awss3.Bucket
 	// Distribution is the CloudFront distribution in front of both.
@@ -126,6 +134,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	}
 	w.Function, w.FunctionLogGroup = newFunction(this, p)
 	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.Function)
+	w.GatewayResponses = addGatewayResponses(w.Api, p)
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret, w.OriginUsagePlan, w.OriginApiKey = newOriginKey(this, p, w.Api)
 		w.Function.AddEnvironment(jsii.String(webapphttp.OriginAPIKeyIDEnv), w.OriginApiKey.KeyId(), nil) // the key's id, not its value: webapphttp removes the key by it

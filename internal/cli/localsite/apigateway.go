@@ -56,6 +56,22 @@ type apiGateway struct {
 
 	mu       sync.Mutex
 	throttle map[string]*tokenBucket // by stage
+	// limits, if set, replace every stage's throttle (Local.Throttle).
+	limits *stageLimits
+}
+
+// stageLimits are a stage's throttle: rate requests a second, bursts of burst.
+type stageLimits struct {
+	rate  float64
+	burst int
+}
+
+// setLimits replaces every stage's throttle with l, or restores the
+// template's with nil, starting with full buckets.
+func (g *apiGateway) setLimits(l *stageLimits) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.limits, g.throttle = l, nil
 }
 
 // restEvent is API Gateway's REST proxy event, field for field as API
@@ -167,23 +183,24 @@ func (g *apiGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if method == nil {
-		apiError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+		g.fail(w, r, gatewayFailure{"MISSING_AUTHENTICATION_TOKEN", http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"}, requestID)
 		return
 	}
 	log.resourcePath = res.Path
 	var key *APIKey
 	if method.APIKeyRequired {
 		if key = g.api.key(r.Header.Get("X-Api-Key"), stage.Name); key == nil {
-			apiError(w, http.StatusForbidden, "ForbiddenException", "Forbidden")
+			// A missing key is an invalid one: API Gateway has no type of its own for it.
+			g.fail(w, r, gatewayFailure{"INVALID_API_KEY", http.StatusForbidden, "ForbiddenException", "Forbidden"}, requestID)
 			return
 		}
 	}
 	if !g.allow(stage) {
-		apiError(w, http.StatusTooManyRequests, "TooManyRequestsException", "Too Many Requests")
+		g.fail(w, r, gatewayFailure{"THROTTLED", http.StatusTooManyRequests, "TooManyRequestsException", "Too Many Requests"}, requestID)
 		return
 	}
 	if method.Function == nil {
-		apiError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
+		g.fail(w, r, gatewayFailure{"API_CONFIGURATION_ERROR", http.StatusInternalServerError, "InternalServerErrorException", "Internal server error"}, requestID)
 		return
 	}
 	body, err := readAll(r.Body, maxAPIPayload) // the edge has read it within the same limit
@@ -197,7 +214,7 @@ func (g *apiGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := g.event(r, stage, res, params, path, body, key, requestID, extendedID, start)
 	payload, err := json.Marshal(e)
 	if err != nil {
-		apiError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
+		g.fail(w, r, gatewayFailure{"DEFAULT_5XX", http.StatusInternalServerError, "InternalServerErrorException", "Internal server error"}, requestID)
 		return
 	}
 	if len(payload) > maxPayload {
@@ -220,18 +237,18 @@ func (g *apiGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		log.errMessage = err.Error()
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			apiError(w, http.StatusGatewayTimeout, "InternalServerErrorException", "Endpoint request timed out")
+			g.fail(w, r, gatewayFailure{"INTEGRATION_TIMEOUT", http.StatusGatewayTimeout, "InternalServerErrorException", "Endpoint request timed out"}, requestID)
 			return
 		}
 		fmt.Fprintf(g.log, "API Gateway: %s %s: the function failed: %v\n", r.Method, path, err)
-		apiError(w, http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
+		g.fail(w, r, integrationFailure, requestID)
 		return
 	}
 	log.integrationStatus = 200
 	var resp restResponse
 	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode < 100 || resp.StatusCode > 599 {
 		fmt.Fprintf(g.log, "API Gateway: %s %s: malformed Lambda proxy response: %.200s\n", r.Method, path, out)
-		apiError(w, http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
+		g.fail(w, r, integrationFailure, requestID)
 		return
 	}
 	g.writeResponse(w, r, resp)
@@ -504,22 +521,26 @@ type tokenBucket struct {
 }
 
 func (g *apiGateway) allow(stage *Stage) bool {
-	if stage.RateLimit <= 0 && stage.BurstLimit <= 0 {
-		return true
-	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	limits := stageLimits{stage.RateLimit, stage.BurstLimit}
+	if g.limits != nil {
+		limits = *g.limits
+	}
+	if limits.rate <= 0 && limits.burst <= 0 {
+		return true
+	}
 	if g.throttle == nil {
 		g.throttle = map[string]*tokenBucket{}
 	}
 	now := g.now()
-	burst := float64(max(stage.BurstLimit, 1))
+	burst := float64(max(limits.burst, 1))
 	b := g.throttle[stage.Name]
 	if b == nil {
 		b = &tokenBucket{tokens: burst, last: now}
 		g.throttle[stage.Name] = b
 	}
-	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*stage.RateLimit)
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*limits.rate)
 	b.last = now
 	if b.tokens < 1 {
 		return false

@@ -198,6 +198,38 @@ func Start(ctx context.Context, opts Options) (_ *Local, err error) {
 // Wait returns when the server stops.
 func (l *Local) Wait() error { return <-l.served }
 
+// Throttle replaces the throttle of every API stage of the site being
+// served with rate requests a second and bursts of burst, so that a test
+// (or a person) sees the throttled answer without sending the stage's
+// hundreds of requests; the returned func restores the template's limits.
+// A Reload restores them too.
+func (l *Local) Throttle(rate float64, burst int) (restore func()) {
+	gateways := l.apiGateways()
+	for _, g := range gateways {
+		g.setLimits(&stageLimits{rate: rate, burst: burst})
+	}
+	return func() {
+		for _, g := range gateways {
+			g.setLimits(nil)
+		}
+	}
+}
+
+// apiGateways are the emulated APIs of the site being served.
+func (l *Local) apiGateways() []*apiGateway {
+	var out []*apiGateway
+	if inst := l.current.Load(); inst != nil {
+		if e, ok := inst.handler.(*edge); ok {
+			for _, h := range e.api {
+				if g, ok := h.(*apiGateway); ok {
+					out = append(out, g)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Close stops the server and everything it started.
 func (l *Local) Close() error {
 	l.mu.Lock()

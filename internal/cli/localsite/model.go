@@ -112,6 +112,20 @@ type RestAPI struct {
 	Root             *APIResource
 	Stages           map[string]*Stage
 	Keys             []*APIKey
+	// GatewayResponses customize API Gateway's own errors, by response
+	// type (THROTTLED, DEFAULT_4XX, …).
+	GatewayResponses map[string]*GatewayResponse
+}
+
+// GatewayResponse is how API Gateway answers one type of its own errors.
+type GatewayResponse struct {
+	// StatusCode replaces the type's status; 0 keeps it.
+	StatusCode int
+	// Headers are response parameters by header name: a quoted static
+	// value ('text') or method.request.header.<name>.
+	Headers map[string]string
+	// Templates are the bodies by media type, with $context variables.
+	Templates map[string]string
 }
 
 // APIResource is a resource of a REST API: a path part with its methods.
@@ -623,7 +637,42 @@ func (d *deriver) restAPI(id string) (*RestAPI, error) {
 	if err := d.apiKeys(api); err != nil {
 		return nil, err
 	}
+	if err := d.gatewayResponses(api); err != nil {
+		return nil, err
+	}
 	return api, nil
+}
+
+// gatewayResponses collects the API's customized gateway responses.
+func (d *deriver) gatewayResponses(api *RestAPI) error {
+	s := d.stack
+	api.GatewayResponses = map[string]*GatewayResponse{}
+	for _, id := range s.Resources("AWS::ApiGateway::GatewayResponse") {
+		r, _ := s.Resource(id)
+		var p struct {
+			RestApiId, ResponseType string
+			StatusCode              flexInt
+			ResponseParameters      map[string]string
+			ResponseTemplates       map[string]string
+		}
+		if err := s.Decode(r.Properties, &p); err != nil {
+			return fmt.Errorf("gateway response %s: %w", id, err)
+		}
+		if p.RestApiId != api.ID {
+			continue
+		}
+		gr := &GatewayResponse{StatusCode: int(p.StatusCode), Headers: map[string]string{}, Templates: p.ResponseTemplates}
+		for param, value := range p.ResponseParameters {
+			name, ok := strings.CutPrefix(param, "gatewayresponse.header.")
+			if !ok {
+				d.warn("gateway response %s: parameter %s is not emulated", id, param)
+				continue
+			}
+			gr.Headers[name] = value
+		}
+		api.GatewayResponses[p.ResponseType] = gr
+	}
+	return nil
 }
 
 // integrationFunction finds the function of an AWS_PROXY integration URI,

@@ -2,6 +2,7 @@ package localsite
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -114,5 +115,36 @@ func TestReloadSwapsTheSiteOnTheSameAddress(t *testing.T) {
 	<-polled
 	if failed.Load() > 0 {
 		t.Errorf("%d of %d requests during the reloads failed, want none", failed.Load(), served.Load())
+	}
+}
+
+// TestThrottleReplacesTheStagesLimits: with the stage's limits lowered to a
+// burst of one, the second request is throttled, with the fixture's
+// THROTTLED gateway response; restoring the limits lets requests through.
+func TestThrottleReplacesTheStagesLimits(t *testing.T) {
+	needNode(t)
+	if _, err := exec.LookPath("dynalite"); err != nil {
+		t.Skip("dynalite is not on PATH (node_modules/.bin): the fixture's table cannot run")
+	}
+	site, _ := startSite(t, Options{Dir: t.TempDir(), Out: "testdata/assembly", Synth: SynthNever})
+	status := func() (int, string) {
+		resp, err := http.Get(site.URL + "items/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	restore := site.Throttle(0.001, 1)
+	status()
+	if code, b := status(); code != http.StatusTooManyRequests || !strings.Contains(b, "TooManyRequestsError") {
+		t.Errorf("second request with a burst of 1: %d %q, want 429 and the fixture's gateway response", code, b)
+	}
+	restore()
+	for range 3 {
+		if code, b := status(); code == http.StatusTooManyRequests {
+			t.Fatalf("after restore: %d %q, want the stage's own limits (none)", code, b)
+		}
 	}
 }
