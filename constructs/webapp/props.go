@@ -207,6 +207,14 @@ type Props struct {
 	// Default: DefaultReservedConcurrency (100).
 	FunctionReservedConcurrency *int
 
+	// FunctionProvisionedConcurrency keeps this many executions of the live
+	// alias initialized, so that they answer without a cold start; Lambda
+	// bills them whether or not they serve (about $2.80 a month each at 256
+	// MiB on arm64). They come out of FunctionReservedConcurrency, so they
+	// may not exceed it.
+	// Default: none, every execution starts on demand.
+	FunctionProvisionedConcurrency int
+
 	// Tracing turns on AWS X-Ray for the API stage and the function.
 	// Default: off.
 	Tracing bool
@@ -464,6 +472,11 @@ func (given Props) validate(path, region string) error {
 	}
 	if c := *p.FunctionReservedConcurrency; c < UnreservedConcurrency {
 		add("FunctionReservedConcurrency %d is invalid: reserve a number of executions, 0 to stop the function, or webapp.UnreservedConcurrency (-1) to reserve none", c)
+	}
+	if pc, rc := p.FunctionProvisionedConcurrency, *p.FunctionReservedConcurrency; pc < 0 {
+		add("FunctionProvisionedConcurrency %d is negative: give a number of executions to keep warm, or 0 for none", pc)
+	} else if pc > 0 && rc != UnreservedConcurrency && pc > rc {
+		add("FunctionProvisionedConcurrency %d is above FunctionReservedConcurrency %d: provisioned executions come out of the reserved ones, so reserve at least %d or provision fewer", pc, rc, pc)
 	}
 	if p.AllowDirectApiAccess && p.OriginSecretVersionId != "" {
 		add("OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off: drop one of them")

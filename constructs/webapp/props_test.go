@@ -99,6 +99,16 @@ func TestWebAppFailsOnPropsThatCannotWork(t *testing.T) {
 		{"WebAclNotCloudFrontScope", "us-east-1", func(_ awscdk.Stack, p *Props) {
 			p.WebAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e"
 		}, `webapp Test/Site: WebAclArn "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e" is not a CloudFront web ACL`},
+		{"NegativeProvisionedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionProvisionedConcurrency = -1 },
+			`webapp Test/Site: FunctionProvisionedConcurrency -1 is negative`},
+		{"ProvisionedAboveReserved", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.FunctionProvisionedConcurrency, p.FunctionReservedConcurrency = 11, new(10)
+		}, `webapp Test/Site: FunctionProvisionedConcurrency 11 is above FunctionReservedConcurrency 10: provisioned executions come out of the reserved ones`},
+		{"ProvisionedWithKillSwitch", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.FunctionProvisionedConcurrency, p.FunctionReservedConcurrency = 1, new(0)
+		}, `webapp Test/Site: FunctionProvisionedConcurrency 1 is above FunctionReservedConcurrency 0`},
+		{"ProvisionedAboveDefaultReservation", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionProvisionedConcurrency = 101 },
+			`webapp Test/Site: FunctionProvisionedConcurrency 101 is above FunctionReservedConcurrency 100`},
 		{"NegativeReservedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = new(-2) },
 			`webapp Test/Site: FunctionReservedConcurrency -2 is invalid: reserve a number of executions, 0 to stop the function, or webapp.UnreservedConcurrency (-1) to reserve none`},
 		{"NegativeThrottle", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ApiThrottleRateLimit = -5 },

@@ -54,9 +54,18 @@ func binaryMediaTypes() []string { return []string{"multipart/form-data", "*/*"}
 type WebApp struct {
 	constructs.Construct
 
-	// Function serves every path that is not static.
+	// Function serves every path that is not static. API Gateway invokes it
+	// through FunctionAlias, never $LATEST.
 	Function awslambda.Function
-	// Api is the REST API that proxies every method and path to Function.
+	// FunctionVersion is the version this deploy publishes: a new one
+	// whenever the function's code or configuration changes.
+	FunctionVersion awslambda.Version
+	// FunctionAlias is the alias "live", which API Gateway invokes. It points
+	// at FunctionVersion, at once or, with Rollout, shifted by CodeDeploy;
+	// pointing it at an older version rolls the site back.
+	FunctionAlias awslambda.Alias
+	// Api is the REST API that proxies every method and path to
+	// FunctionAlias.
 	Api awsapigateway.LambdaRestApi
 	// StaticBucket holds the static files; only CloudFront can read it.
 	StaticBucket awss3.Bucket
@@ -125,7 +134,8 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		w.LogBucket = newLogBucket(this)
 	}
 	w.Function, w.FunctionLogGroup = newFunction(this, p)
-	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.Function)
+	w.FunctionVersion, w.FunctionAlias = newAlias(this, p, w.Function)
+	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.FunctionAlias)
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret, w.OriginUsagePlan, w.OriginApiKey = newOriginKey(this, p, w.Api)
 		w.Function.AddEnvironment(jsii.String(webapphttp.OriginAPIKeyIDEnv), w.OriginApiKey.KeyId(), nil) // the key's id, not its value: webapphttp removes the key by it
@@ -408,6 +418,27 @@ func newFunction(scope constructs.Construct, p Props) (awslambda.Function, awslo
 		props.ReservedConcurrentExecutions = jsii.Number(float64(c))
 	}
 	return awslambda.NewFunction(scope, jsii.String("Function"), props), logGroup
+}
+
+// liveAlias is the name of the alias API Gateway invokes.
+const liveAlias = "live"
+
+// newAlias publishes the function's current version and points the alias
+// "live" at it. CurrentVersion's logical id is a hash of the function's code
+// and configuration, so every deploy that changes either publishes a new
+// version, and one that changes neither publishes nothing; the alias keeps
+// its id, so API Gateway's integration and permissions never change.
+func newAlias(scope constructs.Construct, p Props, fn awslambda.Function) (awslambda.Version, awslambda.Alias) {
+	version := fn.CurrentVersion()
+	props := &awslambda.AliasProps{
+		AliasName:   jsii.String(liveAlias),
+		Version:     version,
+		Description: jsii.String("The version API Gateway invokes"),
+	}
+	if p.FunctionProvisionedConcurrency > 0 {
+		props.ProvisionedConcurrentExecutions = jsii.Number(float64(p.FunctionProvisionedConcurrency))
+	}
+	return version, awslambda.NewAlias(scope, jsii.String("FunctionAlias"), props)
 }
 
 // staticBehaviors sends each static path pattern to the bucket, cached.

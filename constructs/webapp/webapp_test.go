@@ -169,6 +169,11 @@ func config(t *testing.T, name string) *synthesized {
 		}
 		p.Stage = "built"
 		s.sites = append(s.sites, NewWebApp(stack, "Tagged", &p))
+	case "rollout":
+		stack = newStack("eu-west-1", false)
+		p := baseProps()
+		p.FunctionReservedConcurrency, p.FunctionProvisionedConcurrency = new(20), 2
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
@@ -178,7 +183,7 @@ func config(t *testing.T, name string) *synthesized {
 	return s
 }
 
-var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options"}
+var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options", "rollout"}
 
 func TestFunctionIsGoOnGraviton(t *testing.T) {
 	for _, name := range allConfigs {
@@ -548,6 +553,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
+				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
 			} {
 				if v == nil {
 					t.Errorf("%s %s: %s is nil", name, *w.Node().Path(), field)
