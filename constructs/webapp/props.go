@@ -215,6 +215,19 @@ type Props struct {
 	// Default: none, every execution starts on demand.
 	FunctionProvisionedConcurrency int
 
+	// Rollout says how a deploy moves the alias "live" (which API Gateway
+	// invokes) to the new version: with RolloutCanary or RolloutLinear,
+	// CodeDeploy shifts the traffic step by step (WebApp.Rollout) and moves
+	// it all back to the previous version when the deployment fails, is
+	// stopped, or one of the site's alarms (WebApp.Alarms) fires before it
+	// has finished; the CloudFormation deploy waits for it. For example
+	// &webapp.RolloutOptions{Type: webapp.RolloutCanary, Percentage: 10,
+	// Interval: awscdk.Duration_Minutes(jsii.Number(5))}.
+	// Default: all at once, without CodeDeploy: CloudFormation points the
+	// alias at the new version, and a bad version stays live until the next
+	// deploy or until the alias is pointed back by hand.
+	Rollout *RolloutOptions
+
 	// Tracing turns on AWS X-Ray for the API stage and the function.
 	// Default: off.
 	Tracing bool
@@ -478,6 +491,7 @@ func (given Props) validate(path, region string) error {
 	} else if pc > 0 && rc != UnreservedConcurrency && pc > rc {
 		add("FunctionProvisionedConcurrency %d is above FunctionReservedConcurrency %d: provisioned executions come out of the reserved ones, so reserve at least %d or provision fewer", pc, rc, pc)
 	}
+	p.Rollout.validate(add)
 	if p.AllowDirectApiAccess && p.OriginSecretVersionId != "" {
 		add("OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off: drop one of them")
 	}

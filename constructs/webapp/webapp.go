@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -64,6 +65,10 @@ type WebApp struct {
 	// at FunctionVersion, at once or, with Rollout, shifted by CodeDeploy;
 	// pointing it at an older version rolls the site back.
 	FunctionAlias awslambda.Alias
+	// Rollout is the CodeDeploy deployment group that shifts FunctionAlias
+	// to a new version and rolls it back on an alarm; nil unless
+	// Props.Rollout is a canary or linear rollout.
+	Rollout awscodedeploy.LambdaDeploymentGroup
 	// Api is the REST API that proxies every method and path to
 	// FunctionAlias.
 	Api awsapigateway.LambdaRestApi
@@ -136,6 +141,9 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w.Function, w.FunctionLogGroup = newFunction(this, p)
 	w.FunctionVersion, w.FunctionAlias = newAlias(this, p, w.Function)
 	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.FunctionAlias)
+	if p.Rollout.shifted() {
+		w.Rollout = newDeploymentGroup(this, p.Rollout, w.FunctionAlias, nil)
+	}
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret, w.OriginUsagePlan, w.OriginApiKey = newOriginKey(this, p, w.Api)
 		w.Function.AddEnvironment(jsii.String(webapphttp.OriginAPIKeyIDEnv), w.OriginApiKey.KeyId(), nil) // the key's id, not its value: webapphttp removes the key by it

@@ -173,7 +173,12 @@ func config(t *testing.T, name string) *synthesized {
 		stack = newStack("eu-west-1", false)
 		p := baseProps()
 		p.FunctionReservedConcurrency, p.FunctionProvisionedConcurrency = new(20), 2
+		p.Rollout = &RolloutOptions{Type: RolloutCanary, Percentage: 10, Interval: awscdk.Duration_Minutes(jsii.Number(5))}
 		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
+		linear := baseProps()
+		linear.Stage = "linear"
+		linear.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 20, Interval: awscdk.Duration_Minutes(jsii.Number(2))}
+		s.sites = append(s.sites, NewWebApp(stack, "Linear", &linear))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
