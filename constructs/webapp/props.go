@@ -228,6 +228,19 @@ type Props struct {
 	// deploy or until the alias is pointed back by hand.
 	Rollout *RolloutOptions
 
+	// Alarms tune the site's alarms on the function (errors, throttles, p99
+	// duration) and the API stage (5XX share, p99 latency), or turn some
+	// off (AlarmOptions.Off); they send to an SNS topic, and a canary or
+	// linear Rollout rolls back when one fires.
+	// Default: every alarm, with AlarmOptions' default thresholds, sending
+	// to a topic of the site's without subscriptions.
+	Alarms *AlarmOptions
+
+	// Dashboard creates a CloudWatch dashboard of the site's requests,
+	// errors, latency, concurrency and alarms (WebApp.Dashboard).
+	// Default: on; false creates none.
+	Dashboard *bool
+
 	// Tracing turns on AWS X-Ray for the API stage and the function.
 	// Default: off.
 	Tracing bool
@@ -492,6 +505,7 @@ func (given Props) validate(path, region string) error {
 		add("FunctionProvisionedConcurrency %d is above FunctionReservedConcurrency %d: provisioned executions come out of the reserved ones, so reserve at least %d or provision fewer", pc, rc, pc)
 	}
 	p.Rollout.validate(add)
+	p.Alarms.validate(add)
 	if p.AllowDirectApiAccess && p.OriginSecretVersionId != "" {
 		add("OriginSecretVersionId is set but AllowDirectApiAccess turns the origin key off: drop one of them")
 	}

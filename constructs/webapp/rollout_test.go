@@ -130,7 +130,7 @@ func TestRolloutWithoutAPredefinedConfigGetsItsOwn(t *testing.T) {
 	cdktest.Has(t, s.tpl, "AWS::CodeDeploy::DeploymentConfig", map[string]any{
 		"ComputePlatform": "Lambda",
 		"TrafficRoutingConfig": map[string]any{
-			"Type":             "TimeBasedLinear",
+			"Type":            "TimeBasedLinear",
 			"TimeBasedLinear": map[string]any{"LinearInterval": 2, "LinearPercentage": 20},
 		},
 	})

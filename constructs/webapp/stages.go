@@ -39,6 +39,8 @@ type StageSettings struct {
 	// Rollout is Props.Rollout as ParseRollout reads it: "allAtOnce",
 	// "canary10:5" (10 % for 5 minutes), "linear10:1" (10 % more a minute).
 	Rollout string `json:"rollout"`
+	// AlarmEmail is subscribed to the site's alarm topic (Alarms.Email).
+	AlarmEmail string `json:"alarmEmail"`
 }
 
 // Stage is a stage's name and its settings.
@@ -218,7 +220,8 @@ func jsonKindOf(t reflect.Type) string {
 // Apply puts the stage into p wherever p leaves a setting open: Stage (the
 // stage's Name), DomainName, FunctionMemorySize, FunctionTimeout,
 // ApiThrottleRateLimit, ApiThrottleBurstLimit, FunctionReservedConcurrency,
-// AccessLogging, Tracing, OriginSecretVersionId and Rollout, and LogLevel as the
+// AccessLogging, Tracing, OriginSecretVersionId, Rollout and Alarms.Email
+// (from AlarmEmail, unless p's Alarms give a Topic), and LogLevel as the
 // function's LOG_LEVEL in FunctionEnvironment. What p sets wins; p's
 // FunctionEnvironment map is copied, not changed. The hosted zone is an
 // imported construct: see HostedZone.
@@ -251,6 +254,14 @@ func (s *Stage) Apply(p *Props) {
 	}
 	if p.Rollout == nil && s.Rollout != "" {
 		p.Rollout, _ = ParseRollout(s.Rollout) // StageFromContext has parsed it
+	}
+	if s.AlarmEmail != "" && (p.Alarms == nil || p.Alarms.Email == "" && p.Alarms.Topic == nil) {
+		alarms := AlarmOptions{}
+		if p.Alarms != nil {
+			alarms = *p.Alarms // a copy: the caller's options are not changed
+		}
+		alarms.Email = s.AlarmEmail
+		p.Alarms = &alarms
 	}
 	if _, set := p.FunctionEnvironment[logLevelEnv]; s.LogLevel != "" && !set {
 		env := maps.Clone(p.FunctionEnvironment)

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -29,6 +30,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	jsiiruntime "github.com/aws/jsii-runtime-go/runtime"
@@ -69,6 +71,15 @@ type WebApp struct {
 	// to a new version and rolls it back on an alarm; nil unless
 	// Props.Rollout is a canary or linear rollout.
 	Rollout awscodedeploy.LambdaDeploymentGroup
+	// Alarms are the site's alarms by name (see AlarmOptions), each sending
+	// to AlarmTopic; Rollout rolls back when one fires. Nil when
+	// Props.Alarms turns them all off.
+	Alarms map[AlarmName]awscloudwatch.Alarm
+	// AlarmTopic receives the alarms: Props.Alarms.Topic or the site's own.
+	AlarmTopic awssns.ITopic
+	// Dashboard shows the site's requests, errors, latency and alarms; nil
+	// when Props.Dashboard is false.
+	Dashboard awscloudwatch.Dashboard
 	// Api is the REST API that proxies every method and path to
 	// FunctionAlias.
 	Api awsapigateway.LambdaRestApi
@@ -141,8 +152,22 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w.Function, w.FunctionLogGroup = newFunction(this, p)
 	w.FunctionVersion, w.FunctionAlias = newAlias(this, p, w.Function)
 	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.FunctionAlias)
+	var alarmOptions AlarmOptions
+	if p.Alarms != nil {
+		alarmOptions = *p.Alarms
+	}
+	w.Alarms, w.AlarmTopic = newAlarms(this, alarmOptions, p, w)
+	if p.Dashboard == nil || *p.Dashboard {
+		w.Dashboard = newDashboard(this, p, w)
+	}
 	if p.Rollout.shifted() {
-		w.Rollout = newDeploymentGroup(this, p.Rollout, w.FunctionAlias, nil)
+		var rollback []awscloudwatch.IAlarm
+		for _, name := range alarmNames() {
+			if a, ok := w.Alarms[name]; ok {
+				rollback = append(rollback, a)
+			}
+		}
+		w.Rollout = newDeploymentGroup(this, p.Rollout, w.FunctionAlias, rollback)
 	}
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret, w.OriginUsagePlan, w.OriginApiKey = newOriginKey(this, p, w.Api)

@@ -174,8 +174,11 @@ func config(t *testing.T, name string) *synthesized {
 		p := baseProps()
 		p.FunctionReservedConcurrency, p.FunctionProvisionedConcurrency = new(20), 2
 		p.Rollout = &RolloutOptions{Type: RolloutCanary, Percentage: 10, Interval: awscdk.Duration_Minutes(jsii.Number(5))}
+		p.Alarms = &AlarmOptions{Email: "oncall@example.com", FunctionErrors: new(2.0), ApiLatency: awscdk.Duration_Millis(jsii.Number(1500))}
 		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
 		linear := baseProps()
+		linear.Alarms = &AlarmOptions{Off: alarmNames()}
+		linear.Dashboard = new(false)
 		linear.Stage = "linear"
 		linear.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 20, Interval: awscdk.Duration_Minutes(jsii.Number(2))}
 		s.sites = append(s.sites, NewWebApp(stack, "Linear", &linear))
