@@ -196,3 +196,22 @@ func TestGivenTopicReceivesTheAlarms(t *testing.T) {
 	cdktest.CountMatching(t, tpl, "AWS::CloudWatch::Alarm",
 		map[string]any{"AlarmActions": []any{"arn:aws:sns:eu-west-1:123456789012:oncall"}}, len(alarmNames()))
 }
+
+// TestApiMetricsAreTheSites: API Gateway's metrics are per API name, so
+// each site's API has its own name, and its alarms name it.
+func TestApiMetricsAreTheSites(t *testing.T) {
+	s := config(t, "two-sites")
+	names := map[string]bool{}
+	for _, api := range cdktest.Resources(s.tpl, "AWS::ApiGateway::RestApi") {
+		names[api["Properties"].(map[string]any)["Name"].(string)] = true
+	}
+	if len(names) != 2 {
+		t.Fatalf("the two sites' APIs are named %v, want two names", keys(names))
+	}
+	for _, w := range s.sites {
+		dims, _ := json.Marshal(cdktest.Resources(s.tpl, "AWS::CloudWatch::Alarm")[logicalID(s, w.Alarms[AlarmApi5xx])]["Properties"].(map[string]any)["Dimensions"])
+		if !strings.Contains(string(dims), *w.Node().Id()) {
+			t.Errorf("%s's Api5xx alarm watches %s, want its own API", *w.Node().Id(), dims)
+		}
+	}
+}
