@@ -100,6 +100,11 @@ func newAPI(scope constructs.Construct, p Props, fn awslambda.IFunction) (awsapi
 		// The methods are defined below, so that public paths can skip the authorizer.
 		Proxy:       jsii.Bool(false),
 		Description: jsii.String("Proxies every path and method to the web app's function"),
+		// API Gateway's metrics name an API by its name, not its id: a
+		// name of the site's own (from its path, stack included) keeps two
+		// sites of a region, each with an API CDK would call "Api", from
+		// sharing their alarms and graphs.
+		RestApiName: awscdk.Names_UniqueResourceName(scope, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(128)}),
 		// CloudFront is already the edge; an EDGE endpoint would add a second hop.
 		EndpointConfiguration: &awsapigateway.EndpointConfiguration{
 			Types: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},

@@ -99,6 +99,36 @@ func TestWebAppFailsOnPropsThatCannotWork(t *testing.T) {
 		{"WebAclNotCloudFrontScope", "us-east-1", func(_ awscdk.Stack, p *Props) {
 			p.WebAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e"
 		}, `webapp Test/Site: WebAclArn "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0f0e" is not a CloudFront web ACL`},
+		{"NegativeProvisionedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionProvisionedConcurrency = -1 },
+			`webapp Test/Site: FunctionProvisionedConcurrency -1 is negative`},
+		{"ProvisionedAboveReserved", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.FunctionProvisionedConcurrency, p.FunctionReservedConcurrency = 11, new(10)
+		}, `webapp Test/Site: FunctionProvisionedConcurrency 11 is above FunctionReservedConcurrency 10: provisioned executions come out of the reserved ones`},
+		{"ProvisionedWithKillSwitch", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.FunctionProvisionedConcurrency, p.FunctionReservedConcurrency = 1, new(0)
+		}, `webapp Test/Site: FunctionProvisionedConcurrency 1 is above FunctionReservedConcurrency 0`},
+		{"ProvisionedAboveDefaultReservation", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionProvisionedConcurrency = 101 },
+			`webapp Test/Site: FunctionProvisionedConcurrency 101 is above FunctionReservedConcurrency 100`},
+		{"CanaryPercentageZero", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Rollout = &RolloutOptions{Type: RolloutCanary, Percentage: 0, Interval: awscdk.Duration_Minutes(jsii.Number(5))}
+		}, `webapp Test/Site: Rollout.Percentage 0 is out of range: use a whole percentage from 1 to 99`},
+		{"CanaryPercentageHundred", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Rollout = &RolloutOptions{Type: RolloutCanary, Percentage: 100, Interval: awscdk.Duration_Minutes(jsii.Number(5))}
+		}, `webapp Test/Site: Rollout.Percentage 100 is out of range`},
+		{"LinearPercentageFraction", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 12.5, Interval: awscdk.Duration_Minutes(jsii.Number(5))}
+		}, `webapp Test/Site: Rollout.Percentage 12.5 is out of range`},
+		{"RolloutWithoutInterval", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Rollout = &RolloutOptions{Type: RolloutCanary, Percentage: 10}
+		}, `webapp Test/Site: Rollout.Interval is required with a canary rollout`},
+		{"RolloutZeroInterval", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 10, Interval: awscdk.Duration_Minutes(jsii.Number(0))}
+		}, `webapp Test/Site: Rollout.Interval 0s is invalid: give whole minutes from 1 to 2880`},
+		{"RolloutIntervalInSeconds", "us-east-1", func(_ awscdk.Stack, p *Props) {
+			p.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 10, Interval: awscdk.Duration_Seconds(jsii.Number(90))}
+		}, `webapp Test/Site: Rollout.Interval 90s is invalid`},
+		{"RolloutTypeUnknown", "us-east-1", func(_ awscdk.Stack, p *Props) { p.Rollout = &RolloutOptions{Type: "blueGreen"} },
+			`webapp Test/Site: Rollout.Type "blueGreen" is unknown: use webapp.RolloutAllAtOnce, RolloutCanary or RolloutLinear`},
 		{"NegativeReservedConcurrency", "us-east-1", func(_ awscdk.Stack, p *Props) { p.FunctionReservedConcurrency = new(-2) },
 			`webapp Test/Site: FunctionReservedConcurrency -2 is invalid: reserve a number of executions, 0 to stop the function, or webapp.UnreservedConcurrency (-1) to reserve none`},
 		{"NegativeThrottle", "us-east-1", func(_ awscdk.Stack, p *Props) { p.ApiThrottleRateLimit = -5 },

@@ -36,6 +36,11 @@ type StageSettings struct {
 	AccessLogging         bool    `json:"accessLogging"`
 	Tracing               bool    `json:"tracing"`
 	OriginSecretVersionId string  `json:"originSecretVersionId"`
+	// Rollout is Props.Rollout as ParseRollout reads it: "allAtOnce",
+	// "canary10:5" (10 % for 5 minutes), "linear10:1" (10 % more a minute).
+	Rollout string `json:"rollout"`
+	// AlarmEmail is subscribed to the site's alarm topic (Alarms.Email).
+	AlarmEmail string `json:"alarmEmail"`
 }
 
 // Stage is a stage's name and its settings.
@@ -157,6 +162,11 @@ func parseStageSettings(stages any, stage string) (StageSettings, error) {
 	default:
 		return s, fmt.Errorf("context: stages.%s.logLevel %q is not debug, info, warn or error", stage, s.LogLevel)
 	}
+	if s.Rollout != "" {
+		if _, err := ParseRollout(s.Rollout); err != nil {
+			return s, fmt.Errorf("context: stages.%s.rollout %v", stage, err)
+		}
+	}
 	return s, nil
 }
 
@@ -210,7 +220,8 @@ func jsonKindOf(t reflect.Type) string {
 // Apply puts the stage into p wherever p leaves a setting open: Stage (the
 // stage's Name), DomainName, FunctionMemorySize, FunctionTimeout,
 // ApiThrottleRateLimit, ApiThrottleBurstLimit, FunctionReservedConcurrency,
-// AccessLogging, Tracing and OriginSecretVersionId, and LogLevel as the
+// AccessLogging, Tracing, OriginSecretVersionId, Rollout and Alarms.Email
+// (from AlarmEmail, unless p's Alarms give a Topic), and LogLevel as the
 // function's LOG_LEVEL in FunctionEnvironment. What p sets wins; p's
 // FunctionEnvironment map is copied, not changed. The hosted zone is an
 // imported construct: see HostedZone.
@@ -240,6 +251,17 @@ func (s *Stage) Apply(p *Props) {
 	p.Tracing = p.Tracing || s.Tracing
 	if p.OriginSecretVersionId == "" {
 		p.OriginSecretVersionId = s.OriginSecretVersionId
+	}
+	if p.Rollout == nil && s.Rollout != "" {
+		p.Rollout, _ = ParseRollout(s.Rollout) // StageFromContext has parsed it
+	}
+	if s.AlarmEmail != "" && (p.Alarms == nil || p.Alarms.Email == "" && p.Alarms.Topic == nil) {
+		alarms := AlarmOptions{}
+		if p.Alarms != nil {
+			alarms = *p.Alarms // a copy: the caller's options are not changed
+		}
+		alarms.Email = s.AlarmEmail
+		p.Alarms = &alarms
 	}
 	if _, set := p.FunctionEnvironment[logLevelEnv]; s.LogLevel != "" && !set {
 		env := maps.Clone(p.FunctionEnvironment)

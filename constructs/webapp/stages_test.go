@@ -65,7 +65,9 @@ func TestStageFromContextFailsNamingTheKey(t *testing.T) {
 		want    string
 	}{
 		{"UnknownSetting", dev(map[string]any{"memory": 128}),
-			`context: stages.dev: unknown setting "memory": the settings are domainName, hostedZoneId, hostedZoneName, memorySize, timeoutSeconds, logLevel, throttleRateLimit, throttleBurstLimit, reservedConcurrency, accessLogging, tracing, originSecretVersionId`},
+			`context: stages.dev: unknown setting "memory": the settings are domainName, hostedZoneId, hostedZoneName, memorySize, timeoutSeconds, logLevel, throttleRateLimit, throttleBurstLimit, reservedConcurrency, accessLogging, tracing, originSecretVersionId, rollout, alarmEmail`},
+		{"BadRollout", dev(map[string]any{"rollout": "canary10"}),
+			`context: stages.dev.rollout "canary10" is not allAtOnce, canaryP:M or linearP:M (P percent, M minutes), for example canary10:5`},
 		{"WrongType", dev(map[string]any{"memorySize": "512"}), `context: stages.dev.memorySize: got string, want a whole number`},
 		{"NotAWholeNumber", dev(map[string]any{"reservedConcurrency": 1.5}), `context: stages.dev.reservedConcurrency: got number 1.5, want a whole number`},
 		{"BadLogLevel", dev(map[string]any{"logLevel": "verbose"}), `context: stages.dev.logLevel "verbose" is not debug, info, warn or error`},
@@ -96,7 +98,8 @@ func TestStageApplyFillsWhatPropsLeaveOpen(t *testing.T) {
 	stage := Stage{Name: "prod", StageSettings: StageSettings{
 		DomainName: "www.example.com", MemorySize: 512, TimeoutSeconds: 20, LogLevel: "info",
 		ThrottleRateLimit: 50, ThrottleBurstLimit: 80, ReservedConcurrency: new(0),
-		AccessLogging: true, Tracing: true, OriginSecretVersionId: "v-1",
+		AccessLogging: true, Tracing: true, OriginSecretVersionId: "v-1", Rollout: "canary10:5",
+		AlarmEmail: "oncall@example.com",
 	}}
 	var open Props
 	stage.Apply(&open)
@@ -104,6 +107,14 @@ func TestStageApplyFillsWhatPropsLeaveOpen(t *testing.T) {
 		t.Errorf("FunctionTimeout = %gs, want 20s", got)
 	}
 	open.FunctionTimeout = nil
+	if r := open.Rollout; r == nil || r.Type != RolloutCanary || r.Percentage != 10 || *r.Interval.ToMinutes(nil) != 5 {
+		t.Errorf("Rollout = %+v, want a canary of 10 %% for 5 minutes", r)
+	}
+	open.Rollout = nil
+	if open.Alarms == nil || open.Alarms.Email != "oncall@example.com" {
+		t.Errorf("Alarms = %+v, want the stage's e-mail", open.Alarms)
+	}
+	open.Alarms = nil
 	want := Props{
 		Stage: "prod", DomainName: "www.example.com", FunctionMemorySize: 512,
 		ApiThrottleRateLimit: 50, ApiThrottleBurstLimit: 80, FunctionReservedConcurrency: new(0),

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -28,6 +30,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	jsiiruntime "github.com/aws/jsii-runtime-go/runtime"
@@ -54,9 +57,31 @@ func binaryMediaTypes() []string { return []string{"multipart/form-data", "*/*"}
 type WebApp struct {
 	constructs.Construct
 
-	// Function serves every path that is not static.
+	// Function serves every path that is not static. API Gateway invokes it
+	// through FunctionAlias, never $LATEST.
 	Function awslambda.Function
-	// Api is the REST API that proxies every method and path to Function.
+	// FunctionVersion is the version this deploy publishes: a new one
+	// whenever the function's code or configuration changes.
+	FunctionVersion awslambda.Version
+	// FunctionAlias is the alias "live", which API Gateway invokes. It points
+	// at FunctionVersion, at once or, with Rollout, shifted by CodeDeploy;
+	// pointing it at an older version rolls the site back.
+	FunctionAlias awslambda.Alias
+	// Rollout is the CodeDeploy deployment group that shifts FunctionAlias
+	// to a new version and rolls it back on an alarm; nil unless
+	// Props.Rollout is a canary or linear rollout.
+	Rollout awscodedeploy.LambdaDeploymentGroup
+	// Alarms are the site's alarms by name (see AlarmOptions), each sending
+	// to AlarmTopic; Rollout rolls back when one fires. Nil when
+	// Props.Alarms turns them all off.
+	Alarms map[AlarmName]awscloudwatch.Alarm
+	// AlarmTopic receives the alarms: Props.Alarms.Topic or the site's own.
+	AlarmTopic awssns.ITopic
+	// Dashboard shows the site's requests, errors, latency and alarms; nil
+	// when Props.Dashboard is false.
+	Dashboard awscloudwatch.Dashboard
+	// Api is the REST API that proxies every method and path to
+	// FunctionAlias.
 	Api awsapigateway.LambdaRestApi
 	// GatewayResponses are the answers of API Gateway's own errors, by
 	// response type ("THROTTLED", "INTEGRATION_TIMEOUT", "DEFAULT_4XX", …):
@@ -133,8 +158,26 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		w.LogBucket = newLogBucket(this)
 	}
 	w.Function, w.FunctionLogGroup = newFunction(this, p)
-	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.Function)
+	w.FunctionVersion, w.FunctionAlias = newAlias(this, p, w.Function)
+	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.FunctionAlias)
 	w.GatewayResponses = addGatewayResponses(w.Api, p)
+	var alarmOptions AlarmOptions
+	if p.Alarms != nil {
+		alarmOptions = *p.Alarms
+	}
+	w.Alarms, w.AlarmTopic = newAlarms(this, alarmOptions, p, w)
+	if p.Dashboard == nil || *p.Dashboard {
+		w.Dashboard = newDashboard(this, p, w)
+	}
+	if p.Rollout.shifted() {
+		var rollback []awscloudwatch.IAlarm
+		for _, name := range alarmNames() {
+			if a, ok := w.Alarms[name]; ok {
+				rollback = append(rollback, a)
+			}
+		}
+		w.Rollout = newDeploymentGroup(this, p.Rollout, w.FunctionAlias, rollback)
+	}
 	if !p.AllowDirectApiAccess {
 		w.OriginSecret, w.OriginUsagePlan, w.OriginApiKey = newOriginKey(this, p, w.Api)
 		w.Function.AddEnvironment(jsii.String(webapphttp.OriginAPIKeyIDEnv), w.OriginApiKey.KeyId(), nil) // the key's id, not its value: webapphttp removes the key by it
@@ -417,6 +460,27 @@ func newFunction(scope constructs.Construct, p Props) (awslambda.Function, awslo
 		props.ReservedConcurrentExecutions = jsii.Number(float64(c))
 	}
 	return awslambda.NewFunction(scope, jsii.String("Function"), props), logGroup
+}
+
+// liveAlias is the name of the alias API Gateway invokes.
+const liveAlias = "live"
+
+// newAlias publishes the function's current version and points the alias
+// "live" at it. CurrentVersion's logical id is a hash of the function's code
+// and configuration, so every deploy that changes either publishes a new
+// version, and one that changes neither publishes nothing; the alias keeps
+// its id, so API Gateway's integration and permissions never change.
+func newAlias(scope constructs.Construct, p Props, fn awslambda.Function) (awslambda.Version, awslambda.Alias) {
+	version := fn.CurrentVersion()
+	props := &awslambda.AliasProps{
+		AliasName:   jsii.String(liveAlias),
+		Version:     version,
+		Description: jsii.String("The version API Gateway invokes"),
+	}
+	if p.FunctionProvisionedConcurrency > 0 {
+		props.ProvisionedConcurrentExecutions = jsii.Number(float64(p.FunctionProvisionedConcurrency))
+	}
+	return version, awslambda.NewAlias(scope, jsii.String("FunctionAlias"), props)
 }
 
 // staticBehaviors sends each static path pattern to the bucket, cached.

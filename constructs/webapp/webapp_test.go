@@ -169,6 +169,19 @@ func config(t *testing.T, name string) *synthesized {
 		}
 		p.Stage = "built"
 		s.sites = append(s.sites, NewWebApp(stack, "Tagged", &p))
+	case "rollout":
+		stack = newStack("eu-west-1", false)
+		p := baseProps()
+		p.FunctionReservedConcurrency, p.FunctionProvisionedConcurrency = new(20), 2
+		p.Rollout = &RolloutOptions{Type: RolloutCanary, Percentage: 10, Interval: awscdk.Duration_Minutes(jsii.Number(5))}
+		p.Alarms = &AlarmOptions{Email: "oncall@example.com", FunctionErrors: new(2.0), ApiLatency: awscdk.Duration_Millis(jsii.Number(1500))}
+		s.sites = append(s.sites, NewWebApp(stack, "Site", &p))
+		linear := baseProps()
+		linear.Alarms = &AlarmOptions{Off: alarmNames()}
+		linear.Dashboard = new(false)
+		linear.Stage = "linear"
+		linear.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 20, Interval: awscdk.Duration_Minutes(jsii.Number(2))}
+		s.sites = append(s.sites, NewWebApp(stack, "Linear", &linear))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
@@ -178,7 +191,7 @@ func config(t *testing.T, name string) *synthesized {
 	return s
 }
 
-var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options"}
+var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options", "rollout"}
 
 func TestFunctionIsGoOnGraviton(t *testing.T) {
 	for _, name := range allConfigs {
@@ -548,6 +561,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
+				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
 			} {
 				if v == nil {
 					t.Errorf("%s %s: %s is nil", name, *w.Node().Path(), field)

@@ -257,6 +257,11 @@ func Outputs(tpl assertions.Template) map[string]map[string]any {
 // depend on the Go version and on the CDK's own bundled code.
 var hashPattern = regexp.MustCompile(`[0-9a-f]{64}`)
 
+// versionIDPattern matches the logical id of a function's CurrentVersion,
+// whose last 32 hex digits hash the function's properties, the asset's hash
+// among them.
+var versionIDPattern = regexp.MustCompile(`(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}`)
+
 // Normalize renders a template as indented JSON with asset hashes replaced by
 // a placeholder, so a snapshot compares the same on every machine.
 func Normalize(template any) ([]byte, error) {
@@ -265,6 +270,7 @@ func Normalize(template any) ([]byte, error) {
 		return nil, err
 	}
 	raw = hashPattern.ReplaceAll(raw, []byte("<asset-hash>"))
+	raw = versionIDPattern.ReplaceAll(raw, []byte("${1}<version-hash>"))
 	return append(raw, '\n'), nil
 }
 

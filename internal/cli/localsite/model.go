@@ -687,6 +687,16 @@ func (d *deriver) integrationFunction(uri string) (*Function, error) {
 		d.warn("function %s is invoked through its qualifier %s: the local site runs the function's current code", parts[6], parts[7])
 		arn = strings.Join(parts[:7], ":")
 	}
+	if alias, ok := d.stack.Lookup(arn, "AWS::Lambda::Alias"); ok {
+		// An alias of the stack (WebApp's "live"): it points at a version of
+		// the function, which the local site runs as the current code.
+		r, _ := d.stack.Resource(alias)
+		name, err := d.stack.String(r.Properties["FunctionName"])
+		if err != nil {
+			return nil, fmt.Errorf("alias %s: %w", alias, err)
+		}
+		arn = name
+	}
 	id, ok := d.stack.Lookup(arn, "AWS::Lambda::Function")
 	if !ok {
 		return nil, fmt.Errorf("function %s is not in stack %s", arn, d.stack.Name)
