@@ -87,7 +87,9 @@ type SiteStack struct {
 // construct: it adds a table and grants the function exactly what the app does
 // with it. When the custom domain needs a certificate that this stack's region
 // cannot hold (CloudFront reads certificates only in us-east-1), it also adds a
-// sibling stack in us-east-1 for the certificate (webapp.Stage.Certificate).
+// sibling stack in us-east-1 for the certificate (webapp.Stage.Certificate);
+// when the stage has waf, the web ACL goes there too, or into a us-east-1
+// sibling of its own, unless this stack is in us-east-1 (webapp.Stage.WebAcl).
 func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) *SiteStack {
 	cfg, wp := props.Config, props.WebApp
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
@@ -108,6 +110,9 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	if wp.Certificate == nil {
 		wp.Certificate = cfg.Certificate(scope, stack, wp.HostedZone)
 	}
+	// After Certificate: a site outside us-east-1 keeps its ACL in the
+	// certificate's stack when there is one.
+	cfg.WebAcl(scope, stack, &wp)
 
 	// On demand, each table's writes are capped: a create writes its todo (1
 	// unit per KB, up to 10) and an index entry per distinct gram (about 43,

@@ -29,7 +29,7 @@ var configs = map[string]SiteConfig{
 	"no-domain":           {Stage: webapp.Stage{Name: "v1"}, Account: "123456789012", Region: "ap-northeast-1"},
 	"domain-us-east-1":    {Stage: webapp.Stage{Name: "v1", StageSettings: exampleDomain}, Account: "123456789012", Region: "us-east-1"},
 	"domain-other-region": {Stage: webapp.Stage{Name: "v1", StageSettings: exampleDomain}, Account: "123456789012", Region: "ap-northeast-1"},
-	"custom-stage":        {Stage: webapp.Stage{Name: "prod"}, Account: "123456789012", Region: "eu-west-1"},
+	"custom-stage":        {Stage: webapp.Stage{Name: "prod", StageSettings: webapp.StageSettings{Waf: true}}, Account: "123456789012", Region: "eu-west-1"},
 }
 
 var exampleDomain = webapp.StageSettings{DomainName: "www.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
@@ -77,7 +77,7 @@ func TestStacksPerConfiguration(t *testing.T) {
 		"no-domain":           {"GoWebApp-v1": "ap-northeast-1"},
 		"domain-us-east-1":    {"GoWebApp-v1": "us-east-1"},
 		"domain-other-region": {"GoWebApp-v1": "ap-northeast-1", "GoWebApp-v1-Certificate": "us-east-1"},
-		"custom-stage":        {"GoWebApp-prod": "eu-west-1"},
+		"custom-stage":        {"GoWebApp-prod": "eu-west-1", "GoWebApp-prod-Edge": "us-east-1"},
 	}
 	for name, want := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -185,6 +185,24 @@ func TestDomainInOtherRegionPutsCertificateInUsEast1(t *testing.T) {
 	cdktest.Has(t, s.template(t, "GoWebApp-v1"), "AWS::Route53::RecordSet", map[string]any{"Type": "AAAA", "Name": "www.example.com."})
 }
 
+// TestProdStageHasWebAclInUsEast1: with waf, a site outside us-east-1 gets
+// its web ACL from a us-east-1 sibling stack and attaches it.
+func TestProdStageHasWebAclInUsEast1(t *testing.T) {
+	s := synth(t, "custom-stage")
+	cdktest.Has(t, s.template(t, "GoWebApp-prod-Edge"), "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+	site := s.template(t, "GoWebApp-prod")
+	cdktest.Count(t, site, "AWS::WAFv2::WebACL", 0)
+	if dist := cdktest.Props(t, site, "AWS::CloudFront::Distribution")["DistributionConfig"].(map[string]any); dist["WebACLId"] == nil {
+		t.Error("the prod distribution has no WebACLId")
+	}
+	for _, name := range []string{"no-domain", "domain-other-region"} {
+		dist := cdktest.Props(t, synth(t, name).template(t, "GoWebApp-v1"), "AWS::CloudFront::Distribution")["DistributionConfig"].(map[string]any)
+		if dist["WebACLId"] != nil {
+			t.Errorf("%s: WebACLId = %v, want none without waf", name, dist["WebACLId"])
+		}
+	}
+}
+
 // TestContextConfiguration: the stage comes from the context (its parsing
 // is the construct's, tested there), the account and region from the
 // environment, CDK_DEPLOY_* before the CLI's CDK_DEFAULT_*.
@@ -279,6 +297,15 @@ func TestStagesLiveSideBySide(t *testing.T) {
 	}
 	cdktest.Has(t, prod, "AWS::Lambda::Function", map[string]any{"Runtime": "provided.al2023", "TracingConfig": map[string]any{"Mode": "Active"}})
 	cdktest.Count(t, prod, "AWS::CloudFront::Distribution", 1)
+	// cdk.json's prod has waf: its ACL is in us-east-1, beside the site.
+	edge, ok := app.Node().TryFindChild(jsii.String("GoWebApp-prod-Edge")).(awscdk.Stack)
+	if !ok {
+		t.Fatal("no stack GoWebApp-prod-Edge for prod's web ACL")
+	}
+	cdktest.Has(t, assertions.Template_FromStack(edge, nil), "AWS::WAFv2::WebACL", map[string]any{"Scope": "CLOUDFRONT"})
+	if app.Node().TryFindChild(jsii.String("GoWebApp-dev-Edge")) != nil {
+		t.Error("dev has a web ACL stack; dev stays without WAF")
+	}
 	// Names CloudFormation cannot generate must differ between the stages.
 	names := map[string]string{}
 	for i, tpl := range []assertions.Template{dev, prod} {

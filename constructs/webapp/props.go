@@ -257,7 +257,9 @@ type Props struct {
 	AccessLogging bool
 
 	// WebAclArn attaches an AWS WAF web ACL (scope CLOUDFRONT, in us-east-1)
-	// to the distribution.
+	// to the distribution: your own, or NewWebAcl's (a rate limit per client
+	// IP and AWS managed rule groups), which Stage.WebAcl creates and sets
+	// here for a stage with waf.
 	// Default: none; AWS Shield Standard still protects the distribution.
 	WebAclArn string
 

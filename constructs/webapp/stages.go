@@ -41,6 +41,11 @@ type StageSettings struct {
 	Rollout string `json:"rollout"`
 	// AlarmEmail is subscribed to the site's alarm topic (Alarms.Email).
 	AlarmEmail string `json:"alarmEmail"`
+	// Waf puts an AWS WAF web ACL in front of the distribution (Stage.WebAcl).
+	Waf bool `json:"waf"`
+	// WafRateLimit is the ACL's WebAclProps.RateLimit: requests per client IP
+	// in five minutes (default 2,000). Only with waf.
+	WafRateLimit int `json:"wafRateLimit"`
 }
 
 // Stage is a stage's name and its settings.
@@ -166,6 +171,13 @@ func parseStageSettings(stages any, stage string) (StageSettings, error) {
 		if _, err := ParseRollout(s.Rollout); err != nil {
 			return s, fmt.Errorf("context: stages.%s.rollout %v", stage, err)
 		}
+	}
+	switch {
+	case s.WafRateLimit != 0 && !s.Waf:
+		return s, fmt.Errorf("context: stages.%s.wafRateLimit is set without waf: add \"waf\": true, or drop it", stage)
+	case s.WafRateLimit != 0 && (s.WafRateLimit < MinWebAclRateLimit || s.WafRateLimit > MaxWebAclRateLimit):
+		return s, fmt.Errorf("context: stages.%s.wafRateLimit %d is out of range: give the requests a client IP may send in five minutes, %d to %d",
+			stage, s.WafRateLimit, MinWebAclRateLimit, MaxWebAclRateLimit)
 	}
 	return s, nil
 }
