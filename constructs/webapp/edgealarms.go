@@ -183,7 +183,7 @@ func NewEdgeAlarmsStack(scope constructs.Construct, id string, props *EdgeAlarms
 }
 
 // NewSiteEdgeAlarms adds the edge alarms of site where CloudWatch can hold
-// them. When the site's stack is in us-east-1, they are its child
+// them. When the site's stack is in us-east-1, they are the child
 // "EdgeAlarms" of site and, unless props give a Topic, send to the site's
 // WebApp.AlarmTopic (then Email is not used: the site's topic has its own,
 // Alarms.Email) or, with the site's alarms off, to a topic of their own.
