@@ -81,6 +81,10 @@ type SiteStack struct {
 	Site       *webapp.WebApp
 	Table      awsdynamodb.Table
 	IndexTable awsdynamodb.Table
+	// EdgeAlarms watch the site's distribution in us-east-1, where CloudFront
+	// publishes its metrics: in this stack when it is there, else in a sibling
+	// stack (webapp.NewSiteEdgeAlarms). Nil when the stack has no region.
+	EdgeAlarms *webapp.EdgeAlarms
 }
 
 // NewSiteStack defines the site's stack. It shows how a stack extends the
@@ -89,7 +93,9 @@ type SiteStack struct {
 // cannot hold (CloudFront reads certificates only in us-east-1), it also adds a
 // sibling stack in us-east-1 for the certificate (webapp.Stage.Certificate);
 // when the stage has waf, the web ACL goes there too, or into a us-east-1
-// sibling of its own, unless this stack is in us-east-1 (webapp.Stage.WebAcl).
+// sibling of its own, unless this stack is in us-east-1 (webapp.Stage.WebAcl);
+// and, for a site outside us-east-1, one for the alarm on CloudFront's 5xx
+// rate (webapp.NewSiteEdgeAlarms), with the stage's AlarmEmail.
 func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) *SiteStack {
 	cfg, wp := props.Config, props.WebApp
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
@@ -136,7 +142,13 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		"dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
 	)...)
 
-	return &SiteStack{Stack: stack, Site: site, Table: table, IndexTable: index}
+	edge := webapp.NewSiteEdgeAlarms(scope, site, &webapp.EdgeAlarmsProps{Email: cfg.AlarmEmail})
+	if edge != nil { // tags them in their own stack too, outside us-east-1
+		awscdk.Tags_Of(edge.Construct).Add(jsii.String("app"), jsii.String("gowebapp"), nil)
+		awscdk.Tags_Of(edge.Construct).Add(jsii.String("stage"), jsii.String(cfg.Name), nil)
+	}
+
+	return &SiteStack{Stack: stack, Site: site, Table: table, IndexTable: index, EdgeAlarms: edge}
 }
 
 // newTable adds an on-demand, encrypted table with point-in-time recovery,

@@ -74,10 +74,11 @@ func (s *synthesizedApp) template(t *testing.T, stackName string) assertions.Tem
 
 func TestStacksPerConfiguration(t *testing.T) {
 	tests := map[string]map[string]string{ // stack name → region
-		"no-domain":           {"GoWebApp-v1": "ap-northeast-1"},
-		"domain-us-east-1":    {"GoWebApp-v1": "us-east-1"},
-		"domain-other-region": {"GoWebApp-v1": "ap-northeast-1", "GoWebApp-v1-Certificate": "us-east-1"},
-		"custom-stage":        {"GoWebApp-prod": "eu-west-1", "GoWebApp-prod-Edge": "us-east-1"},
+		"no-domain":        {"GoWebApp-v1": "ap-northeast-1", "GoWebApp-v1-EdgeAlarms": "us-east-1"},
+		"domain-us-east-1": {"GoWebApp-v1": "us-east-1"},
+		"domain-other-region": {"GoWebApp-v1": "ap-northeast-1", "GoWebApp-v1-Certificate": "us-east-1",
+			"GoWebApp-v1-EdgeAlarms": "us-east-1"},
+		"custom-stage": {"GoWebApp-prod": "eu-west-1", "GoWebApp-prod-Edge": "us-east-1", "GoWebApp-prod-EdgeAlarms": "us-east-1"},
 	}
 	for name, want := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -201,6 +202,44 @@ func TestProdStageHasWebAclInUsEast1(t *testing.T) {
 			t.Errorf("%s: WebACLId = %v, want none without waf", name, dist["WebACLId"])
 		}
 	}
+}
+
+// TestCloudFrontAlarmIsInUsEast1: CloudFront publishes its metrics only in
+// us-east-1, so a site elsewhere gets its 5xx alarm in a stack there, with a
+// topic there (an alarm notifies only its own region's topics), and a site in
+// us-east-1 in its own stack, sending to the site's topic.
+func TestCloudFrontAlarmIsInUsEast1(t *testing.T) {
+	tests := []struct {
+		config, alarmStack string
+		siteTopic          bool
+	}{
+		{"no-domain", "GoWebApp-v1-EdgeAlarms", false},
+		{"domain-us-east-1", "GoWebApp-v1", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.config, func(t *testing.T) {
+			s := synth(t, tt.config)
+			stack := s.stacks[tt.alarmStack]
+			edge := s.site.EdgeAlarms
+			if edge == nil || stack == nil || awscdk.Stack_Of(edge.Construct) != stack {
+				t.Fatalf("edge alarms %v not in %s", edge, tt.alarmStack)
+			}
+			if *stack.Region() != "us-east-1" || *awscdk.Stack_Of(edge.Topic).Region() != "us-east-1" {
+				t.Errorf("alarm in %s, topic in %s; want both in us-east-1", *stack.Region(), *awscdk.Stack_Of(edge.Topic).Region())
+			}
+			if got := edge.Topic == s.site.Site.AlarmTopic; got != tt.siteTopic {
+				t.Errorf("alarm sends to the site's topic: %v, want %v", got, tt.siteTopic)
+			}
+			topic := *stack.GetLogicalId(edge.Topic.Node().DefaultChild().(awscdk.CfnElement))
+			cdktest.Has(t, s.template(t, tt.alarmStack), "AWS::CloudWatch::Alarm", map[string]any{
+				"Namespace": "AWS/CloudFront", "MetricName": "5xxErrorRate", "Threshold": webapp.DefaultCloudFront5xxAlarmPercent,
+				"Dimensions":   assertions.Match_ArrayWith(&[]any{map[string]any{"Name": "Region", "Value": "Global"}}),
+				"AlarmActions": []any{map[string]any{"Ref": topic}},
+				"OKActions":    []any{map[string]any{"Ref": topic}},
+			})
+		})
+	}
+	cdktest.Count(t, synth(t, "no-domain").template(t, "GoWebApp-v1"), "AWS::CloudWatch::Alarm", 5)
 }
 
 // TestContextConfiguration: the stage comes from the context (its parsing

@@ -179,24 +179,30 @@ func newAlarms(scope constructs.Construct, o AlarmOptions, p Props, w *WebApp) (
 		if topic == nil {
 			topic = newAlarmTopic(scope, o.Email)
 		}
-		alarm := a.metric.CreateAlarm(scope, jsii.String(string(a.name)+"Alarm"), &awscloudwatch.CreateAlarmOptions{
-			Threshold:          jsii.Number(a.threshold),
-			EvaluationPeriods:  jsii.Number(3),
-			DatapointsToAlarm:  jsii.Number(2),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			// No requests is no failure.
-			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-			AlarmDescription: jsii.String(fmt.Sprintf("%s (threshold %g). %s.", a.name, a.threshold, a.meaning)),
-		})
-		action := awscloudwatchactions.NewSnsAction(topic)
-		alarm.AddAlarmAction(action)
-		alarm.AddOkAction(action)
-		alarms[a.name] = alarm
+		alarms[a.name] = a.create(scope, topic)
 	}
 	if len(alarms) == 0 {
 		return nil, nil
 	}
 	return alarms, topic
+}
+
+// create adds the alarm to scope, firing when two minutes of three breach
+// its threshold and telling topic when it fires and when it returns to OK.
+func (a siteAlarm) create(scope constructs.Construct, topic awssns.ITopic) awscloudwatch.Alarm {
+	alarm := a.metric.CreateAlarm(scope, jsii.String(string(a.name)+"Alarm"), &awscloudwatch.CreateAlarmOptions{
+		Threshold:          jsii.Number(a.threshold),
+		EvaluationPeriods:  jsii.Number(3),
+		DatapointsToAlarm:  jsii.Number(2),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		// No requests is no failure.
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		AlarmDescription: jsii.String(fmt.Sprintf("%s (threshold %g). %s.", a.name, a.threshold, a.meaning)),
+	})
+	action := awscloudwatchactions.NewSnsAction(topic)
+	alarm.AddAlarmAction(action)
+	alarm.AddOkAction(action)
+	return alarm
 }
 
 // newAlarmTopic is the site's alarm topic. CloudWatch cannot publish to a
