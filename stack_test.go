@@ -313,7 +313,18 @@ func TestStagesLiveSideBySide(t *testing.T) {
 		}
 		sites = append(sites, NewSite(app, cfg))
 	}
-	app.Synth(nil)
+	// cdk.json's dev and prod, as deployed, with every sibling stack they
+	// add (certificate, web ACL, edge alarms), pass both gates.
+	var stacks []awscdk.Stack
+	for _, child := range *app.Node().Children() {
+		if stack, ok := child.(awscdk.Stack); ok {
+			stacks = append(stacks, stack)
+		}
+	}
+	if len(stacks) < 4 {
+		t.Fatalf("found %d stacks, want at least dev's and prod's with their us-east-1 siblings", len(stacks))
+	}
+	cdktest.CheckGates(t, stacks...)
 	dev, prod := assertions.Template_FromStack(sites[0].Stack, nil), assertions.Template_FromStack(sites[1].Stack, nil)
 	if *sites[0].StackName() != "GoWebApp-dev" || *sites[1].StackName() != "GoWebApp-prod" {
 		t.Errorf("stack names = %s, %s; want GoWebApp-dev, GoWebApp-prod", *sites[0].StackName(), *sites[1].StackName())
