@@ -46,14 +46,22 @@ const (
 	searchLimit = 20
 )
 
+// description is every page's <meta name="description">: what a search
+// engine or a link preview says about the site. One sentence for all pages
+// is enough, since their titles tell them apart.
+const description = "Go Todos: a small todo list, server-rendered in Go on AWS Lambda, that you can add to and search."
+
 // view is what every page's template needs.
 type view struct {
-	r     *http.Request
-	Title string
-	Query string // the search keyword, shown back in the search box
+	r           *http.Request
+	Title       string
+	Description string // the page's meta description
+	Query       string // the search keyword, shown back in the search box
 }
 
-func newView(r *http.Request, title string) view { return view{r: r, Title: title} }
+func newView(r *http.Request, title string) view {
+	return view{r: r, Title: title, Description: description}
+}
 
 // URL returns the path the viewer must use for the app's path p; templates
 // write every link, form action and asset URL with it.

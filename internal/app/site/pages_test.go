@@ -3,6 +3,7 @@ package site
 import (
 	"cmp"
 	"encoding/json"
+	"html/template"
 	"maps"
 	"regexp"
 	"slices"
@@ -172,6 +173,25 @@ func TestPagesAreSafeUnderAStrictCSP(t *testing.T) {
 		}
 		if m := inline.FindString(w.Body.String()); m != "" {
 			t.Errorf("%s: inline script or style %q would be blocked", rq.target, m)
+		}
+	}
+}
+
+// TestPagesHaveAMetaDescription: every page, the error pages too, says in
+// one sentence what the site is, for search engines and link previews.
+func TestPagesHaveAMetaDescription(t *testing.T) {
+	store := newMemStore()
+	store.add("Buy milk")
+	h, _ := newSite(t, store, false)
+	want := `<meta name="description" content="` + template.HTMLEscapeString(description) + `">`
+	for _, rq := range []req{
+		{method: "GET", target: "/"},
+		{method: "GET", target: "/search?q=milk"},
+		{method: "GET", target: "/nope", accept: browserHTML},
+	} {
+		body := serve(h, rq).Body.String()
+		if n := strings.Count(body, `<meta name="description"`); n != 1 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d meta descriptions, want exactly one: %s", rq.target, n, want)
 		}
 	}
 }
