@@ -173,20 +173,13 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 	if err != nil {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
-	for {
-		out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		if err != nil {
-			return fmt.Errorf("describe table %s: %w", name, err)
-		}
-		if out.Table.TableStatus == types.TableStatusActive {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("table %s is not active: %w", name, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
+	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		return fmt.Errorf("table %s is not active: %w", name, err)
 	}
+	return nil
 }
 
 // syncBuffer is a bytes.Buffer safe for the process's writers and a reader.

@@ -60,22 +60,16 @@ func CreateTables(ctx context.Context, client *dynamodb.Client, items, index str
 	return waitActive(ctx, client, items, index)
 }
 
-// waitActive returns once the tables are active.
+// waitActive returns once the tables are active, polling as often as a
+// local server needs (the SDK's waiter, with short delays), for at most a
+// minute or until ctx ends.
 func waitActive(ctx context.Context, client *dynamodb.Client, names ...string) error {
+	waiter := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
 	for _, name := range names {
-		for {
-			out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-			if err != nil {
-				return fmt.Errorf("describe table %s: %w", name, err)
-			}
-			if out.Table.TableStatus == types.TableStatusActive {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("table %s is not active: %w", name, ctx.Err())
-			case <-time.After(10 * time.Millisecond):
-			}
+		if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+			return fmt.Errorf("table %s is not active: %w", name, err)
 		}
 	}
 	return nil
