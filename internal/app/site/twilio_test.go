@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -377,4 +378,54 @@ func TestTwilioDigitsAreTheTitleWithoutSpeech(t *testing.T) {
 			t.Errorf("title %q, want the digits", td.Title)
 		}
 	}
+}
+
+// FuzzTwilioGather posts arbitrary bodies to the gather, signed as Twilio
+// would sign them whenever they parse, so that what follows the signature
+// check is what is fuzzed. Whatever the body, the answer is TwiML or a
+// client error, never a 5xx or a panic; a client error stores nothing; a
+// success stores at most one todo, whose title is the caller's words (or
+// digits), valid UTF-8.
+func FuzzTwilioGather(f *testing.F) {
+	for _, seed := range []string{
+		callParams("SpeechResult", "牛乳を買う").Encode(),
+		callParams("Digits", "1234").Encode(),
+		callParams().Encode(),
+		callParams("SpeechResult", "a").Encode() + "&SpeechResult=b",
+		callParams("SpeechResult", "%FF").Encode(),
+		callParams().Encode() + "&SpeechResult=%E3%81",
+		"CallSid=CA0123456789abcdef0123456789abcdef&SpeechResult=" + strings.Repeat("%E9%95%B7", 201),
+		"CallSid=CAxyz&SpeechResult=x", "", "=", "&&&", "a=%zz", "a;b=c",
+	} {
+		f.Add(seed)
+	}
+	shape := twilioShapes[0]
+	const target = "/twilio/gather?issued=1765000000"
+	f.Fuzz(func(t *testing.T, body string) {
+		ts := newTwilioSite(t, newMemStore(), staticToken)
+		sig := base64.StdEncoding.EncodeToString(make([]byte, 20))
+		if params, err := url.ParseQuery(body); err == nil {
+			sig = base64.StdEncoding.EncodeToString(twilio.Signature(twilioToken, shape.base+target, params))
+		}
+		w := ts.do(twilioPost(t, shape, target, []byte(body), sig))
+		switch {
+		case w.Code == http.StatusOK:
+			decodeTwiML(t, w)
+			if len(ts.store.todos) > 1 {
+				t.Fatalf("%q stored %d todos", body, len(ts.store.todos))
+			}
+			for _, td := range ts.store.todos {
+				if !utf8.ValidString(td.Title) || td.Title == "" {
+					t.Fatalf("%q stored the title %q", body, td.Title)
+				}
+			}
+		case w.Code >= 400 && w.Code < 500:
+			decodeError(t, w)
+			if len(ts.store.todos) != 0 {
+				t.Fatalf("%q refused with %d, yet stored %d todos", body, w.Code, len(ts.store.todos))
+			}
+		default:
+			t.Fatalf("%q: %d %s, want TwiML or a client error", body, w.Code, w.Body)
+		}
+	})
 }
