@@ -134,6 +134,7 @@ type twiml struct {
 		Input    string `xml:"input,attr"`
 		Language string `xml:"language,attr"`
 		Say      struct {
+			Voice    string `xml:"voice,attr"`
 			Language string `xml:"language,attr"`
 			Text     string `xml:",chardata"`
 		} `xml:"Say"`
@@ -185,8 +186,8 @@ func TestTwilioCall(t *testing.T) {
 			if g.Action != wantAction || g.Method != "POST" || g.Input != "speech dtmf" || g.Language != "ja-JP" {
 				t.Errorf("Gather action %q method %q input %q language %q, want %q POST, speech dtmf, ja-JP", g.Action, g.Method, g.Input, g.Language, wantAction)
 			}
-			if g.Say.Language != "ja-JP" || !strings.Contains(g.Say.Text, "お話しください") {
-				t.Errorf("the prompt is %q in %q, want Japanese in ja-JP", g.Say.Text, g.Say.Language)
+			if g.Say.Language != "ja-JP" || g.Say.Voice != "Polly.Mizuki" || !strings.Contains(g.Say.Text, "お話しください") {
+				t.Errorf("the prompt is %q in %q by %q, want Japanese in ja-JP by a voice that speaks it", g.Say.Text, g.Say.Language, g.Say.Voice)
 			}
 			if voice.Redirect.URL != shape.base+"/twilio/voice" || voice.Redirect.Method != "POST" {
 				t.Errorf("Redirect %s %q, want POST %q", voice.Redirect.Method, voice.Redirect.URL, shape.base+"/twilio/voice")

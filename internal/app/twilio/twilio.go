@@ -173,7 +173,9 @@ const (
 
 // What the caller hears.
 const (
-	language     = "ja-JP"
+	language = "ja-JP"
+	// voice is Amazon Polly's Japanese voice Mizuki, one of Twilio's.
+	voice        = "Polly.Mizuki"
 	promptText   = "こんにちは。追加するやることを、ひとことでお話しください。番号で入力するときは、最後にシャープを押してください。"
 	noInputText  = "聞き取れませんでした。もう一度お願いします。"
 	addedText    = "「%s」を追加しました。"
@@ -192,9 +194,9 @@ func (h *Handler) Voice(w http.ResponseWriter, r *http.Request) error {
 		gather{
 			Input: "speech dtmf", Action: action.String(), Method: http.MethodPost, Language: language,
 			Timeout: 5, SpeechTimeout: "auto", FinishOnKey: "#",
-			Prompt: say{Language: language, Text: promptText},
+			Prompt: say{Voice: voice, Language: language, Text: promptText},
 		},
-		say{Language: language, Text: noInputText},
+		say{Voice: voice, Language: language, Text: noInputText},
 		redirect{Method: http.MethodPost, URL: absolute(r, VoicePath).String()},
 	)
 }
@@ -216,7 +218,7 @@ func (h *Handler) Gather(w http.ResponseWriter, r *http.Request) error {
 	}
 	back := redirect{Method: http.MethodPost, URL: absolute(r, VoicePath).String()}
 	if title == "" {
-		return writeTwiML(w, say{Language: language, Text: noInputText}, back)
+		return writeTwiML(w, say{Voice: voice, Language: language, Text: noInputText}, back)
 	}
 
 	t, err := todo.New(todo.Draft{Title: title, Memo: memoFromCall, Priority: todo.DefaultPriority}, h.now())
@@ -232,7 +234,7 @@ func (h *Handler) Gather(w http.ResponseWriter, r *http.Request) error {
 		h.replays.release(sig) // nothing applied: Twilio's retry must pass
 		return err
 	}
-	return writeTwiML(w, say{Language: language, Text: fmt.Sprintf(addedText, t.Title)}, back)
+	return writeTwiML(w, say{Voice: voice, Language: language, Text: fmt.Sprintf(addedText, t.Title)}, back)
 }
 
 // absolute is the absolute URL of the app's path p for the viewer of r:

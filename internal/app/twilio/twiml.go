@@ -14,9 +14,12 @@ type (
 		Verbs   []any
 	}
 	say struct {
-		XMLName  xml.Name `xml:"Say"`
-		Language string   `xml:"language,attr"`
-		Text     string   `xml:",chardata"`
+		XMLName xml.Name `xml:"Say"`
+		// Voice must speak Language: Twilio's default voice, man, speaks
+		// no Japanese, and an invalid pair fails the <Say>.
+		Voice    string `xml:"voice,attr"`
+		Language string `xml:"language,attr"`
+		Text     string `xml:",chardata"`
 	}
 	gather struct {
 		XMLName xml.Name `xml:"Gather"`

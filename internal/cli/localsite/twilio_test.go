@@ -134,7 +134,7 @@ func TestTwilioWebhookThroughTheEdge(t *testing.T) {
 			t.Errorf("%s: POST /twilio/voice = %d %s %s, want 200 TwiML", tt.name, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 			continue
 		}
-		if !strings.Contains(b, `<Say language="ja-JP">`) || !strings.Contains(b, `action="`+tt.wantAction) {
+		if !strings.Contains(b, `<Say voice="Polly.Mizuki" language="ja-JP">`) || !strings.Contains(b, `action="`+tt.wantAction) {
 			t.Errorf("%s: TwiML %s, want a Japanese <Say> and a Gather action starting %s", tt.name, b, tt.wantAction)
 		}
 		if ev := fn.last(t); !ev.IsBase64Encoded {
