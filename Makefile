@@ -59,6 +59,7 @@ fuzz: $(GO_STAMP) ## run each fuzz target in turn for FUZZTIME each (default 60s
 	go test ./webapphttp -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME)
 	go test ./internal/app/site -run '^$$' -fuzz '^FuzzTodoJSON$$' -fuzztime $(FUZZTIME)
 	go test ./internal/app/site -run '^$$' -fuzz '^FuzzForm$$' -fuzztime $(FUZZTIME)
+	go test ./internal/app/site -run '^$$' -fuzz '^FuzzTwilioGather$$' -fuzztime $(FUZZTIME)
 
 snapshots: deps ## rewrite the template snapshots in testdata/ (review the diff before committing)
 	go test . -run 'TestSnapshots' -update

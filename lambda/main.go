@@ -13,6 +13,12 @@
 //	TODO_API_REQUIRE_CALLER  true/1: /todos answers 401 unless API Gateway's
 //	            authorizer identified the caller (unset: the API is open)
 //
+// The Twilio voice webhook (POST /twilio/voice and /twilio/gather,
+// docs/twilio.md) needs the account's auth token, the secret
+// TWILIO_AUTH_TOKEN: until site.Config.TwilioAuthToken reads it, those two
+// routes answer 503 "TWILIO_AUTH_TOKEN is not configured" and the rest of
+// the site is unaffected.
+//
 // An invalid CORS_CONFIG or TODO_API_REQUIRE_CALLER stops the function at
 // init with a JSON log line that says why (the logger is slog's default, so
 // webapphttp.Start's line is JSON too).
@@ -46,6 +52,8 @@ func main() {
 		logger.Warn("LOG_LEVEL is not debug, info, warn or error: logging at info", "LOG_LEVEL", os.Getenv("LOG_LEVEL"))
 	}
 	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
+	// TwilioAuthToken stays nil (the webhook off) until the secret's
+	// reader is wired here.
 	cfg := site.Config{Logger: logger, Debug: debug}
 	if err := cfg.ReadEnv(os.Getenv); err != nil {
 		logger.Error("cannot start", "err", err.Error())

@@ -90,6 +90,11 @@
 //   - [URL] is the path the viewer must use for one of the app's paths: "/x"
 //     behind CloudFront, "/<stage>/x" on the execute-api domain. Every link,
 //     form action and redirect the app writes should go through it.
+//   - [PublicURL] is the absolute URL the viewer called:
+//     https://<viewer's host>/x behind CloudFront,
+//     https://<execute-api host>/<stage>/x directly, http://<host>/x locally.
+//     It is the URL a webhook's sender (Twilio) signs, and the base of an
+//     absolute URL the viewer must call back.
 //   - [Info] has the ids that find the request in each log (API Gateway's
 //     request id in the stage's access log, Lambda's in the function's own
 //     lines, CloudFront's X-Amz-Cf-Id, which the viewer also got back, in

@@ -225,3 +225,24 @@ func ExampleCorsConfigFromEnv() {
 	// CORS off
 	// cors: CORS_CONFIG: AllowOrigins "https://app.example.com/" has a path: browsers send the origin without one, use "https://app.example.com"
 }
+
+// PublicURL is the URL a webhook's sender signed: here a request through
+// CloudFront, whose viewer-request function put the viewer's host in
+// X-Forwarded-Host, reaches the function without the stage in its URL.
+func ExamplePublicURL() {
+	r, err := webapphttp.NewRequest(context.Background(), events.APIGatewayProxyRequest{
+		HTTPMethod: "POST",
+		Path:       "/hooks/voice",
+		Headers:    map[string]string{"Host": "abc123.execute-api.ap-northeast-1.amazonaws.com", "X-Forwarded-Host": "www.example.com"},
+		RequestContext: events.APIGatewayProxyRequestContext{
+			Stage: "v1", Path: "/v1/hooks/voice",
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(webapphttp.PublicURL(r))
+	// Output:
+	// https://www.example.com/hooks/voice
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/internal/app/twilio"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -56,6 +57,7 @@ func classify(err error) *apiError {
 		api      *apiError
 		tooLarge *http.MaxBytesError
 		invalid  *todo.ValidationError
+		webhook  *twilio.Error
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -66,6 +68,8 @@ func classify(err error) *apiError {
 		}
 	case errors.As(err, &api):
 		return api
+	case errors.As(err, &webhook):
+		return &apiError{Status: webhook.Status, Code: webhook.Code, Message: webhook.Message}
 	case errors.As(err, &invalid):
 		return badRequest("%s", invalid.Message)
 	case errors.Is(err, todo.ErrInvalidCursor):

@@ -81,6 +81,11 @@ type Config struct {
 	// any other request gets 401 UnauthorizedError. The HTML pages stay open.
 	// Default: anyone may use the API.
 	TodoAPIRequireCaller bool
+	// TwilioAuthToken returns the Twilio account's auth token, with which
+	// the Twilio voice webhook (POST /twilio/voice and /twilio/gather, see
+	// package twilio) checks each request's signature. Default: none, and
+	// those routes answer 503 saying TWILIO_AUTH_TOKEN is not configured.
+	TwilioAuthToken func(ctx context.Context) (string, error)
 }
 
 // EnvTodoAPIRequireCaller is the environment variable of
@@ -178,6 +183,8 @@ func New(cfg Config) http.Handler {
 	s.api("GET /todos/{id}", s.signedIn(s.getTodo))
 	s.api("PUT /todos/{id}", s.signedIn(s.updateTodo))
 	s.api("DELETE /todos/{id}", s.signedIn(s.deleteTodo))
+
+	s.mountTwilio(cfg.TwilioAuthToken)
 
 	return s.middleware(http.HandlerFunc(s.route))
 }
