@@ -28,7 +28,7 @@ var Lambda = Target{GOOS: "linux", GOARCH: "arm64"}
 //   - lambda.norpc drops aws-lambda-go's RPC mode, which provided.al2023 never uses;
 //   - LambdaTag makes webappaws build AWS clients from Lambda's environment
 //     without the SDK's shared configuration, which is then not linked
-//     (a third of the function's init);
+//     (30 % of the sample function's package initialization);
 //   - -trimpath and -buildvcs=false keep the build directory and the commit id
 //     out of the binary, so it is the same on every machine and commit;
 //   - -s -w drop the symbol table and DWARF, a third of the size.
