@@ -81,9 +81,11 @@ type Props struct {
 
 	// FunctionBuild adds flags, tags, -X ldflags and environment variables to
 	// the build of FunctionDir.
-	// Default: go build -tags lambda.norpc -trimpath -buildvcs=false
-	// -ldflags "-s -w" for linux/arm64 without cgo, in the synth process's
-	// environment with GOFLAGS empty.
+	// Default: go build -tags lambda.norpc,webapp.lambda -trimpath
+	// -buildvcs=false -ldflags "-s -w" for linux/arm64 without cgo, in the
+	// synth process's environment with GOFLAGS empty. webapp.lambda makes
+	// webappaws.Config read Lambda's environment instead of the SDK's shared
+	// configuration (see package webappaws).
 	FunctionBuild *GoBuildOptions
 
 	// Code is the function's prebuilt code, instead of FunctionDir: for
@@ -369,7 +371,7 @@ type GoBuildOptions struct {
 	// one given, so use Tags and LdflagsX, and the construct names the output.
 	// Default: none.
 	Flags []string
-	// Tags are build tags, added to lambda.norpc.
+	// Tags are build tags, added to lambda.norpc and webapp.lambda.
 	// Default: none.
 	Tags []string
 	// LdflagsX sets string variables at link time, each as go build's

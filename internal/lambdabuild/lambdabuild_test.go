@@ -105,7 +105,7 @@ func TestOptionsAddToTheDefaultFlags(t *testing.T) {
 		Tags:     []string{"prod", "json1"},
 		LdflagsX: map[string]string{"main.version": "1.2.3", "example.com/m/build.commit": "abc"},
 	}.Args()
-	want := []string{"-tags", "lambda.norpc,prod,json1", "-trimpath", "-buildvcs=false",
+	want := []string{"-tags", "lambda.norpc,webapp.lambda,prod,json1", "-trimpath", "-buildvcs=false",
 		"-ldflags", "-s -w -X example.com/m/build.commit=abc -X main.version=1.2.3", "-mod=mod"}
 	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("Args() = %q, %v\nwant %q", got, err, want)
@@ -207,5 +207,16 @@ func TestOptionsEnvironmentOverridesButNotTheTarget(t *testing.T) {
 	}
 	if _, err := (Options{Env: map[string]string{"GOARCH": "amd64"}}).environ(nil, Lambda); err == nil {
 		t.Error("GOARCH in Env was accepted; want an error: the target decides it")
+	}
+}
+
+func TestLocalFlagsAreFlagsWithoutTheLambdaTag(t *testing.T) {
+	if i := slices.Index(Flags, "-tags"); i < 0 || Flags[i+1] != "lambda.norpc,"+LambdaTag {
+		t.Fatalf("Flags = %q, want -tags lambda.norpc,%s", Flags, LambdaTag)
+	}
+	want := slices.Clone(Flags)
+	want[slices.Index(want, "-tags")+1] = "lambda.norpc"
+	if !slices.Equal(LocalFlags, want) {
+		t.Errorf("LocalFlags = %q, want %q", LocalFlags, want)
 	}
 }

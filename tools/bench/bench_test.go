@@ -42,6 +42,31 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
+func TestPairedRatioIsTheMedianOfThePairs(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		d := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			d[i] = time.Duration(n) * time.Millisecond
+		}
+		return d
+	}
+	for _, c := range []struct {
+		a, b []time.Duration
+		want float64
+	}{
+		// The medians give 7.5/3 = 2.5×; every pair but one says 1.5×.
+		{ms(3, 6, 9, 12), ms(2, 4, 6, 1), 1.5},
+		{ms(2, 9, 4), ms(1, 3, 4), 2},
+		{ms(4, 8), ms(2, 2), 3},
+		{ms(4, 8, 5), ms(2, 0), 2}, // a pair without a baseline is left out
+		{nil, ms(1), 0},
+	} {
+		if got := PairedRatio(c.a, c.b); got != c.want {
+			t.Errorf("PairedRatio(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
 func TestParseGoBench(t *testing.T) {
 	out := `goos: linux
 BenchmarkInvokeHealthz/bare-2         	   10000	    143974 ns/op	   16965 B/op	     208 allocs/op

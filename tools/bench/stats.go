@@ -37,3 +37,26 @@ func Ratio(a, b float64) float64 {
 	}
 	return a / b
 }
+
+// PairedRatio is the median of a[i]/b[i] over the pairs both samples have:
+// for measurements taken in pairs (run i of each under the same load), it
+// is steadier on a shared machine than the ratio of the medians, since a
+// burst of load moves both halves of a pair. 0 without pairs.
+func PairedRatio(a, b []time.Duration) float64 {
+	n := min(len(a), len(b))
+	ratios := make([]float64, 0, n)
+	for i := range n {
+		if b[i] > 0 {
+			ratios = append(ratios, float64(a[i])/float64(b[i]))
+		}
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	slices.Sort(ratios)
+	m := len(ratios) / 2
+	if len(ratios)%2 == 0 {
+		return (ratios[m-1] + ratios[m]) / 2
+	}
+	return ratios[m]
+}

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gowebapp/webapp/webappaws"
 )
 
 // Store keeps todos in two DynamoDB tables: the todos, whose partition key
@@ -47,13 +48,13 @@ const (
 )
 
 // NewStoreFromEnv returns a store of the tables named by TABLE_NAME and
-// INDEX_TABLE_NAME, with the SDK's standard configuration: region,
-// credentials and endpoint come from the environment and the shared config
-// files (AWS_ENDPOINT_URL_DYNAMODB points it at a local server); its
-// retries and timeouts are FailFast's, so that every call ends within the
-// request's deadline. It makes no
-// network call: credentials are fetched on the first request, so a cold
-// start stays cheap.
+// INDEX_TABLE_NAME, with the client configuration of webappaws.Config: in
+// the function built for Lambda, region, credentials and endpoint from
+// Lambda's environment alone; elsewhere (tests, webapp dev) the SDK's
+// standard chain. Either way AWS_ENDPOINT_URL_DYNAMODB points it at a
+// local server. Its retries and timeouts are FailFast's, so that every
+// call ends within the request's deadline. It makes no network call, so a
+// cold start stays cheap.
 func NewStoreFromEnv(ctx context.Context) (*Store, error) {
 	table, index := os.Getenv(EnvTable), os.Getenv(EnvIndexTable)
 	switch {
@@ -62,7 +63,7 @@ func NewStoreFromEnv(ctx context.Context) (*Store, error) {
 	case index == "":
 		return nil, errors.New(EnvIndexTable + " is not set: give the name of the DynamoDB table of the todos' index (see todo.TableInputs)")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := webappaws.Config(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}

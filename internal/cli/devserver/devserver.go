@@ -286,11 +286,13 @@ func (s *server) reload(ctx context.Context, c watch.Change) {
 }
 
 // build compiles the function for this machine into bin, with the
-// construct's flags (lambdabuild's), and returns the compiler's output
-// when it fails. It builds from the project's directory, so that the
-// messages name files as the project does (lambda/main.go:12:2).
+// construct's flags but not its Lambda tag (lambdabuild.LocalFlags:
+// webappaws keeps the SDK's standard configuration, so a profile or SSO
+// works here), and returns the compiler's output when it fails. It builds
+// from the project's directory, so that the messages name files as the
+// project does (lambda/main.go:12:2).
 func (s *server) build(ctx context.Context, bin string) (string, error) {
-	args := append([]string{"build"}, lambdabuild.Flags...)
+	args := append([]string{"build"}, lambdabuild.LocalFlags...)
 	args = append(args, "-o", bin, s.function)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = s.dir

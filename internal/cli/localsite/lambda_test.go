@@ -196,7 +196,7 @@ func TestNativeRebuildRequiresTheAssetsBytes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rebuildNative: %v", err)
 	}
-	if nb.Package != "github.com/gowebapp/webapp/internal/cli/localsite/testdata/echo" || !strings.Contains(strings.Join(nb.Flags, " "), "-tags lambda.norpc -trimpath") {
+	if nb.Package != "github.com/gowebapp/webapp/internal/cli/localsite/testdata/echo" || !strings.Contains(strings.Join(nb.Flags, " "), "-tags lambda.norpc,webapp.lambda -trimpath") {
 		t.Errorf("rebuilt %s with %q, want the echo package with the asset's flags", nb.Package, nb.Flags)
 	}
 	if got := elfArch(nb.Binary); runtime.GOOS == "linux" && got != runtime.GOARCH {

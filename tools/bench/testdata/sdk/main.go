@@ -1,7 +1,8 @@
 // Command sdk is the bare handler (../bare) plus what any function of this
-// kind does before its first poll: make a DynamoDB client from the SDK's
-// standard configuration (config.LoadDefaultConfig), as internal/app/todo does.
-// Its cold start is the floor of ./lambda with the SDK used that way.
+// kind does before its first poll: make a DynamoDB client, here from the
+// SDK's standard configuration (config.LoadDefaultConfig), as
+// internal/app/todo did before webappaws. Its cold start is the floor of a
+// function that uses the SDK that way; ../sdklean is the one of ./lambda.
 package main
 
 import (
