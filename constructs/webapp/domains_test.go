@@ -238,3 +238,63 @@ func zonesStack(app awscdk.App) awscdk.Stack {
 	awscdk.NewCfnResource(stack, jsii.String("Placeholder"), &awscdk.CfnResourceProps{Type: jsii.String("AWS::CloudFormation::WaitConditionHandle")})
 	return stack
 }
+
+func TestStageReadsAlternateDomainNames(t *testing.T) {
+	entry := map[string]any{"domainName": "www.example.com", "hostedZoneId": "Z1", "hostedZoneName": "example.com",
+		"alternateDomainNames": []any{"example.com", "shop.example.com"}}
+	for _, tt := range []struct {
+		name    string
+		context map[string]any
+		want    []string
+	}{
+		{"FromTheEntry", map[string]any{"stage": "prod", "stages": map[string]any{"prod": entry}}, []string{"example.com", "shop.example.com"}},
+		{"TopLevelCommaSeparatedOverridesTheEntry", map[string]any{"stage": "prod", "alternateDomainNames": " example.com , beta.example.com",
+			"stages": map[string]any{"prod": entry}}, []string{"example.com", "beta.example.com"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := StageFromContext(contextApp(tt.context))
+			if err != nil || !slices.Equal(got.AlternateDomainNames, tt.want) {
+				t.Errorf("StageFromContext = %+v, %v; want AlternateDomainNames %q", got, err, tt.want)
+			}
+		})
+	}
+	_, err := StageFromContext(contextApp(map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"alternateDomainNames": "example.com"}}}))
+	if want := "context: stages.dev.alternateDomainNames: got string, want an array of strings"; err == nil || err.Error() != want {
+		t.Errorf("StageFromContext = %v, want the error %q", err, want)
+	}
+
+	var open Props
+	(&Stage{Name: "prod", StageSettings: StageSettings{AlternateDomainNames: []string{"example.com"}}}).Apply(&open)
+	if !slices.Equal(open.AlternateDomainNames, []string{"example.com"}) {
+		t.Errorf("Apply: AlternateDomainNames = %q, want the stage's", open.AlternateDomainNames)
+	}
+	given := Props{AlternateDomainNames: []string{}}
+	(&Stage{Name: "prod", StageSettings: StageSettings{AlternateDomainNames: []string{"example.com"}}}).Apply(&given)
+	if given.AlternateDomainNames == nil || len(given.AlternateDomainNames) != 0 {
+		t.Errorf("Apply replaced the props' own empty AlternateDomainNames with %q", given.AlternateDomainNames)
+	}
+}
+
+// TestStageCertificateCoversTheAlternateNames: a site outside us-east-1
+// gets its certificate for every name from the us-east-1 stack.
+func TestStageCertificateCoversTheAlternateNames(t *testing.T) {
+	app := cdktest.NewApp(t, nil)
+	site := awscdk.NewStack(app, jsii.String("Site"), &awscdk.StackProps{Env: &awscdk.Environment{
+		Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
+	}})
+	stage := &Stage{Name: "v1", StageSettings: StageSettings{DomainName: "www.example.com", HostedZoneId: exampleComZoneID, HostedZoneName: "example.com",
+		AlternateDomainNames: []string{"example.com"}}}
+	p := baseProps()
+	stage.Apply(&p)
+	p.HostedZone = stage.HostedZone(site)
+	p.Certificate = stage.Certificate(app, site, p.HostedZone)
+	NewWebApp(site, "Site", &p)
+	cdktest.Has(t, assertions.Template_FromStack(awscdk.Stack_Of(p.Certificate), nil), "AWS::CertificateManager::Certificate", map[string]any{
+		"DomainName": "www.example.com", "SubjectAlternativeNames": []any{"example.com"},
+	})
+	siteTpl := assertions.Template_FromStack(site, nil)
+	cdktest.Has(t, siteTpl, "AWS::CloudFront::Distribution", map[string]any{
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com", "example.com"}}),
+	})
+	cdktest.CountMatching(t, siteTpl, "AWS::Route53::RecordSet", map[string]any{"Name": "example.com."}, 2)
+}
