@@ -115,6 +115,9 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	if wp.HostedZone == nil {
 		wp.HostedZone = cfg.HostedZone(stack)
 	}
+	if wp.AlternateHostedZones == nil {
+		wp.AlternateHostedZones = cfg.AlternateHostedZones(stack)
+	}
 	if wp.Certificate == nil {
 		wp.Certificate = cfg.Certificate(scope, stack, wp.HostedZone)
 	}

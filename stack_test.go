@@ -33,10 +33,12 @@ var configs = map[string]SiteConfig{
 	"several-names":       {Stage: webapp.Stage{Name: "v1", StageSettings: severalNames}, Account: "123456789012", Region: "ap-northeast-1"},
 }
 
-// severalNames is exampleDomain with the zone apex beside it, redirected to www.
+// severalNames is exampleDomain with the zone apex beside it and a name in
+// a zone of its own, both redirected to www.
 var severalNames = func() webapp.StageSettings {
 	s := exampleDomain
-	s.AlternateDomainNames = []string{"example.com"}
+	s.AlternateDomainNames = []string{"example.com", "www.example.net"}
+	s.AlternateHostedZoneIds = map[string]string{"example.net": "Z0987654321ZYXWVUTSRQ"}
 	return s
 }()
 
@@ -395,23 +397,23 @@ func TestSnapshots(t *testing.T) {
 	}
 }
 
-// TestSeveralNamesOneSite: the zone apex is on the certificate in
-// us-east-1, has its alias records beside www's, and the viewer-request
-// function redirects it to www.
+// TestSeveralNamesOneSite: the other names are on the certificate in
+// us-east-1, have their alias records in their zones beside www's, and the
+// viewer-request function redirects them to www.
 func TestSeveralNamesOneSite(t *testing.T) {
 	s := synth(t, "several-names")
 	cdktest.Has(t, s.template(t, "GoWebApp-v1-Certificate"), "AWS::CertificateManager::Certificate", map[string]any{
-		"DomainName": "www.example.com", "SubjectAlternativeNames": []any{"example.com"},
+		"DomainName": "www.example.com", "SubjectAlternativeNames": []any{"example.com", "www.example.net"},
 	})
 	site := s.template(t, "GoWebApp-v1")
 	cdktest.Has(t, site, "AWS::CloudFront::Distribution", map[string]any{
-		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com", "example.com"}}),
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com", "example.com", "www.example.net"}}),
 	})
-	for _, name := range []string{"www.example.com.", "example.com."} {
-		cdktest.CountMatching(t, site, "AWS::Route53::RecordSet", map[string]any{"Name": name, "HostedZoneId": "Z0123456789ABCDEFGHIJ"}, 2)
+	for name, zone := range map[string]string{"www.example.com.": "Z0123456789ABCDEFGHIJ", "example.com.": "Z0123456789ABCDEFGHIJ", "www.example.net.": "Z0987654321ZYXWVUTSRQ"} {
+		cdktest.CountMatching(t, site, "AWS::Route53::RecordSet", map[string]any{"Name": name, "HostedZoneId": zone}, 2)
 	}
 	code, _ := cdktest.Props(t, site, "AWS::CloudFront::Function")["FunctionCode"].(string)
-	if !strings.Contains(code, `var mainHost = "www.example.com";`) || !strings.Contains(code, `var redirectHosts = ["example.com"];`) {
+	if !strings.Contains(code, `var mainHost = "www.example.com";`) || !strings.Contains(code, `var redirectHosts = ["example.com","www.example.net"];`) {
 		t.Errorf("the viewer-request function does not redirect example.com to www.example.com:\n%s", code)
 	}
 }

@@ -3,6 +3,8 @@ package webapp
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -231,4 +233,15 @@ func (p Props) validateAlternateZones(add func(string, ...any)) {
 			add("AlternateHostedZones entry %d (%s) holds none of AlternateDomainNames: drop it", i, zoneNames[i])
 		}
 	}
+}
+
+// checkAlternateHostedZoneIds refuses a stage's zone without an id, which
+// would otherwise only fail at deploy.
+func checkAlternateHostedZoneIds(stage string, ids map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(ids)) {
+		if strings.TrimSpace(ids[name]) == "" {
+			return fmt.Errorf("context: stages.%s.alternateHostedZoneIds.%s is empty: give the id of the zone %s, such as Z0987654321ZYXWVUTSRQ", stage, name, name)
+		}
+	}
+	return nil
 }

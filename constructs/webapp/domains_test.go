@@ -275,26 +275,62 @@ func TestStageReadsAlternateDomainNames(t *testing.T) {
 	}
 }
 
+func TestStageReadsAlternateHostedZoneIds(t *testing.T) {
+	dev := func(ids any) map[string]any {
+		return map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"alternateHostedZoneIds": ids}}}
+	}
+	got, err := StageFromContext(contextApp(dev(map[string]any{"example.net": exampleNetZoneID})))
+	if err != nil || got.AlternateHostedZoneIds["example.net"] != exampleNetZoneID {
+		t.Errorf("StageFromContext = %+v, %v; want example.net's zone id", got, err)
+	}
+	for ids, want := range map[string]string{
+		`{"example.net": ""}`: "context: stages.dev.alternateHostedZoneIds.example.net is empty: give the id of the zone example.net, such as Z0987654321ZYXWVUTSRQ",
+		`["Z1"]`:              "context: stages.dev.alternateHostedZoneIds: got array, want an object of strings",
+	} {
+		var v any
+		json.Unmarshal([]byte(ids), &v)
+		if _, err := StageFromContext(contextApp(dev(v))); err == nil || err.Error() != want {
+			t.Errorf("alternateHostedZoneIds %s: %v, want the error %q", ids, err, want)
+		}
+	}
+}
+
+// TestStageAlternateHostedZonesAreImported: by name order, with their ids.
+func TestStageAlternateHostedZonesAreImported(t *testing.T) {
+	stack := awscdk.NewStack(contextApp(nil), jsii.String("Test"), nil)
+	stage := &Stage{Name: "v1", StageSettings: StageSettings{AlternateHostedZoneIds: map[string]string{"example.org.": "ZORG", "example.net": exampleNetZoneID}}}
+	zones := stage.AlternateHostedZones(stack)
+	if len(zones) != 2 || *zones[0].ZoneName() != "example.net" || *zones[1].ZoneName() != "example.org" || *zones[1].HostedZoneId() != "ZORG" {
+		t.Fatalf("AlternateHostedZones = %v, want example.net then example.org", zones)
+	}
+	if zones := (&Stage{Name: "v1"}).AlternateHostedZones(stack); zones != nil {
+		t.Errorf("AlternateHostedZones without ids = %v, want nil", zones)
+	}
+}
+
 // TestStageCertificateCoversTheAlternateNames: a site outside us-east-1
-// gets its certificate for every name from the us-east-1 stack.
+// gets its certificate for every name, each validated in its zone, from the
+// us-east-1 stack.
 func TestStageCertificateCoversTheAlternateNames(t *testing.T) {
 	app := cdktest.NewApp(t, nil)
 	site := awscdk.NewStack(app, jsii.String("Site"), &awscdk.StackProps{Env: &awscdk.Environment{
 		Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
 	}})
 	stage := &Stage{Name: "v1", StageSettings: StageSettings{DomainName: "www.example.com", HostedZoneId: exampleComZoneID, HostedZoneName: "example.com",
-		AlternateDomainNames: []string{"example.com"}}}
+		AlternateDomainNames: []string{"example.com", "www.example.net"}, AlternateHostedZoneIds: map[string]string{"example.net": exampleNetZoneID}}}
 	p := baseProps()
 	stage.Apply(&p)
-	p.HostedZone = stage.HostedZone(site)
+	p.HostedZone, p.AlternateHostedZones = stage.HostedZone(site), stage.AlternateHostedZones(site)
 	p.Certificate = stage.Certificate(app, site, p.HostedZone)
 	NewWebApp(site, "Site", &p)
 	cdktest.Has(t, assertions.Template_FromStack(awscdk.Stack_Of(p.Certificate), nil), "AWS::CertificateManager::Certificate", map[string]any{
-		"DomainName": "www.example.com", "SubjectAlternativeNames": []any{"example.com"},
+		"DomainName": "www.example.com", "SubjectAlternativeNames": []any{"example.com", "www.example.net"},
+		"DomainValidationOptions": assertions.Match_ArrayWith(&[]any{map[string]any{"DomainName": "www.example.net", "HostedZoneId": exampleNetZoneID}}),
 	})
 	siteTpl := assertions.Template_FromStack(site, nil)
 	cdktest.Has(t, siteTpl, "AWS::CloudFront::Distribution", map[string]any{
-		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com", "example.com"}}),
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com", "example.com", "www.example.net"}}),
 	})
-	cdktest.CountMatching(t, siteTpl, "AWS::Route53::RecordSet", map[string]any{"Name": "example.com."}, 2)
+	cdktest.CountMatching(t, siteTpl, "AWS::Route53::RecordSet", map[string]any{"Name": "example.com.", "HostedZoneId": exampleComZoneID}, 2)
+	cdktest.CountMatching(t, siteTpl, "AWS::Route53::RecordSet", map[string]any{"Name": "www.example.net.", "HostedZoneId": exampleNetZoneID}, 2)
 }

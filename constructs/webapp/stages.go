@@ -8,6 +8,7 @@ import (
 	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -46,9 +47,14 @@ type StageSettings struct {
 	// WafRateLimit is the ACL's WebAclProps.RateLimit: requests per client IP
 	// in five minutes (default 2,000). Only with waf.
 	WafRateLimit int `json:"wafRateLimit"`
-	// AlternateDomainNames are the site's other names, in the same hosted
-	// zone as DomainName, which redirect to it (Props.AlternateDomainNames).
+	// AlternateDomainNames are the site's other names, which redirect to
+	// DomainName (Props.AlternateDomainNames): in the stage's hosted zone,
+	// or in one of AlternateHostedZones.
 	AlternateDomainNames []string `json:"alternateDomainNames"`
+	// AlternateHostedZoneIds are the zones of the alternate names outside
+	// the stage's hosted zone, by zone name: {"example.net":
+	// "Z0987654321ZYXWVUTSRQ"} (Stage.AlternateHostedZones imports them).
+	AlternateHostedZoneIds map[string]string `json:"alternateHostedZoneIds"`
 }
 
 // Stage is a stage's name and its settings.
@@ -186,6 +192,9 @@ func parseStageSettings(stages any, stage string) (StageSettings, error) {
 			return s, fmt.Errorf("context: stages.%s.rollout %v", stage, err)
 		}
 	}
+	if err := checkAlternateHostedZoneIds(stage, s.AlternateHostedZoneIds); err != nil {
+		return s, err
+	}
 	switch {
 	case s.WafRateLimit != 0 && !s.Waf:
 		return s, fmt.Errorf("context: stages.%s.wafRateLimit is set without waf: add \"waf\": true, or drop it", stage)
@@ -240,6 +249,8 @@ func jsonKindOf(t reflect.Type) string {
 		return "true or false"
 	case reflect.Slice:
 		return "an array of strings"
+	case reflect.Map:
+		return "an object of strings"
 	default:
 		return "a string"
 	}
@@ -317,6 +328,27 @@ func (s *Stage) HostedZone(scope constructs.Construct) awsroute53.IHostedZone {
 	})
 }
 
+// AlternateHostedZones imports the zones of AlternateHostedZoneIds, as
+// children of scope, for Props.AlternateHostedZones, in the order of their
+// names. Like HostedZone it looks nothing up. Nil when the stage has none.
+func (s *Stage) AlternateHostedZones(scope constructs.Construct) []awsroute53.IHostedZone {
+	return s.importAlternateHostedZones(scope, "AlternateHostedZone")
+}
+
+// importAlternateHostedZones imports each zone as the child prefix + a hash
+// of its name.
+func (s *Stage) importAlternateHostedZones(scope constructs.Construct, prefix string) []awsroute53.IHostedZone {
+	var zones []awsroute53.IHostedZone
+	for _, key := range slices.Sorted(maps.Keys(s.AlternateHostedZoneIds)) {
+		name := strings.TrimSuffix(key, ".")
+		zones = append(zones, awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String(prefix+domainHash(name)), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(s.AlternateHostedZoneIds[key]),
+			ZoneName:     jsii.String(name),
+		}))
+	}
+	return zones
+}
+
 // Certificate returns the certificate for the stage's DomainName and
 // AlternateDomainNames when site, the stack the WebApp goes into, cannot
 // hold it: CloudFront reads certificates only in us-east-1, so for a site
@@ -341,6 +373,9 @@ func (s *Stage) Certificate(scope constructs.Construct, site awscdk.Stack, zone 
 		DomainName:           s.DomainName,
 		HostedZone:           zone,
 		AlternateDomainNames: s.AlternateDomainNames,
+		// Imported again, beside the site's own import of them: an import
+		// is no resource, and its literal id keeps references out.
+		AlternateHostedZones: s.importAlternateHostedZones(site, "CertificateAlternateHostedZone"),
 	})
 	return stack.Certificate
 }
