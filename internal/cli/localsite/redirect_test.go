@@ -129,10 +129,11 @@ func TestLocalSiteRedirectsOtherNames(t *testing.T) {
 	}
 	e, fn, _ := testEdge(t, site, ok)
 
-	r := httptest.NewRequest("GET", "/search?a=1&b=%26&c=+&d=%E6%97%A5", nil)
+	// The names in the viewer's order, not sorted, as CloudFront hands them over.
+	r := httptest.NewRequest("GET", "/search?d=%E6%97%A5&b=%26&c=+&a=1&flag", nil)
 	r.Host = "example.com:8080"
 	resp := serve(e, r)
-	if want := "https://www.example.com/search?a=1&b=%26&c=+&d=%E6%97%A5"; resp.StatusCode != 301 || resp.Header.Get("Location") != want {
+	if want := "https://www.example.com/search?d=%E6%97%A5&b=%26&c=+&a=1&flag"; resp.StatusCode != 301 || resp.Header.Get("Location") != want {
 		t.Errorf("GET with Host example.com:8080 = %d Location %q, want 301 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 	if len(fn.events) != 0 {
