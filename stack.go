@@ -8,9 +8,11 @@
 //	domainName      custom domain, e.g. www.example.com (default: none)
 //	hostedZoneId    Route 53 zone id of that domain, e.g. Z0123456789ABCDEFGHIJ
 //	hostedZoneName  that zone's name, e.g. example.com
+//	alternateDomainNames  the site's other names in that zone, redirected to
+//	                domainName, e.g. example.com,shop.example.com
 //	originSecretVersionId  pins the origin key to a secret version (rotation)
 //
-// The last four override the stage's own settings.
+// The last five override the stage's own settings.
 //
 // Account and region follow the CDK convention: CDK_DEPLOY_ACCOUNT and
 // CDK_DEPLOY_REGION when set (to target an environment explicitly), else
@@ -112,6 +114,9 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 	cfg.Apply(&wp)
 	if wp.HostedZone == nil {
 		wp.HostedZone = cfg.HostedZone(stack)
+	}
+	if wp.AlternateHostedZones == nil {
+		wp.AlternateHostedZones = cfg.AlternateHostedZones(stack)
 	}
 	if wp.Certificate == nil {
 		wp.Certificate = cfg.Certificate(scope, stack, wp.HostedZone)

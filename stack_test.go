@@ -30,7 +30,17 @@ var configs = map[string]SiteConfig{
 	"domain-us-east-1":    {Stage: webapp.Stage{Name: "v1", StageSettings: exampleDomain}, Account: "123456789012", Region: "us-east-1"},
 	"domain-other-region": {Stage: webapp.Stage{Name: "v1", StageSettings: exampleDomain}, Account: "123456789012", Region: "ap-northeast-1"},
 	"custom-stage":        {Stage: webapp.Stage{Name: "prod", StageSettings: webapp.StageSettings{Waf: true}}, Account: "123456789012", Region: "eu-west-1"},
+	"several-names":       {Stage: webapp.Stage{Name: "v1", StageSettings: severalNames}, Account: "123456789012", Region: "ap-northeast-1"},
 }
+
+// severalNames is exampleDomain with the zone apex beside it and a name in
+// a zone of its own, both redirected to www.
+var severalNames = func() webapp.StageSettings {
+	s := exampleDomain
+	s.AlternateDomainNames = []string{"example.com", "www.example.net"}
+	s.AlternateHostedZoneIds = map[string]string{"example.net": "Z0987654321ZYXWVUTSRQ"}
+	return s
+}()
 
 var exampleDomain = webapp.StageSettings{DomainName: "www.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com"}
 
@@ -384,5 +394,26 @@ func TestSnapshots(t *testing.T) {
 				cdktest.Golden(t, name+"."+stackName, got, *update)
 			}
 		})
+	}
+}
+
+// TestSeveralNamesOneSite: the other names are on the certificate in
+// us-east-1, have their alias records in their zones beside www's, and the
+// viewer-request function redirects them to www.
+func TestSeveralNamesOneSite(t *testing.T) {
+	s := synth(t, "several-names")
+	cdktest.Has(t, s.template(t, "GoWebApp-v1-Certificate"), "AWS::CertificateManager::Certificate", map[string]any{
+		"DomainName": "www.example.com", "SubjectAlternativeNames": []any{"example.com", "www.example.net"},
+	})
+	site := s.template(t, "GoWebApp-v1")
+	cdktest.Has(t, site, "AWS::CloudFront::Distribution", map[string]any{
+		"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{"Aliases": []any{"www.example.com", "example.com", "www.example.net"}}),
+	})
+	for name, zone := range map[string]string{"www.example.com.": "Z0123456789ABCDEFGHIJ", "example.com.": "Z0123456789ABCDEFGHIJ", "www.example.net.": "Z0987654321ZYXWVUTSRQ"} {
+		cdktest.CountMatching(t, site, "AWS::Route53::RecordSet", map[string]any{"Name": name, "HostedZoneId": zone}, 2)
+	}
+	code, _ := cdktest.Props(t, site, "AWS::CloudFront::Function")["FunctionCode"].(string)
+	if !strings.Contains(code, `var mainHost = "www.example.com";`) || !strings.Contains(code, `var redirectHosts = ["example.com","www.example.net"];`) {
+		t.Errorf("the viewer-request function does not redirect example.com to www.example.com:\n%s", code)
 	}
 }

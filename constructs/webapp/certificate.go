@@ -1,7 +1,9 @@
 package webapp
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
@@ -19,6 +21,15 @@ type CertificateStackProps struct {
 	DomainName string
 	// HostedZone is the Route 53 zone used to validate it by DNS. Required.
 	HostedZone awsroute53.IHostedZone
+	// AlternateDomainNames are the site's other names (Props'), which the
+	// certificate covers as subject alternative names, each validated in
+	// its zone: HostedZone or one of AlternateHostedZones.
+	// Default: DomainName alone.
+	AlternateDomainNames []string
+	// AlternateHostedZones are the zones of the AlternateDomainNames that
+	// are not in HostedZone (Props').
+	// Default: every alternate name is in HostedZone.
+	AlternateHostedZones []awsroute53.IHostedZone
 }
 
 // CertificateStack is a us-east-1 stack that holds a site's certificate.
@@ -43,12 +54,15 @@ type CertificateStack struct {
 // reads them, which keeps this stack from deleting or changing the ARN while
 // the site's stack uses it.
 func NewCertificateStack(scope constructs.Construct, id string, props *CertificateStackProps) *CertificateStack {
+	path := id
+	if parent := *scope.Node().Path(); parent != "" {
+		path = parent + "/" + id
+	}
 	if props == nil || props.DomainName == "" || props.HostedZone == nil {
-		path := id
-		if parent := *scope.Node().Path(); parent != "" {
-			path = parent + "/" + id
-		}
 		panic(fmt.Errorf("webapp %s: NewCertificateStack needs DomainName and HostedZone: the name the certificate covers and the zone that validates it", path))
+	}
+	if err := props.validateAlternateDomains(path); err != nil {
+		panic(err)
 	}
 	sp := props.StackProps
 	env := awscdk.Environment{Region: jsii.String("us-east-1")}
@@ -60,11 +74,25 @@ func NewCertificateStack(scope constructs.Construct, id string, props *Certifica
 		sp.Description = jsii.String("Certificate in us-east-1 for the CloudFront distribution of " + props.DomainName)
 	}
 	stack := awscdk.NewStack(scope, &id, &sp)
-	cert := awscertificatemanager.NewCertificate(stack, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
-		DomainName: jsii.String(props.DomainName),
-		Validation: awscertificatemanager.CertificateValidation_FromDns(props.HostedZone),
-	})
+	cert := awscertificatemanager.NewCertificate(stack, jsii.String("Certificate"),
+		certificateProps(props.DomainName, props.HostedZone, props.AlternateDomainNames, props.AlternateHostedZones))
 	// The export writer of a strong cross-region reference, as for the sites.
 	stack.Node().AddValidation(&sharedHandlerTidy{stack: stack})
 	return &CertificateStack{Stack: stack, Certificate: cert}
+}
+
+// validateAlternateDomains checks the alternate names as WebApp does, so
+// that a wrong list fails here, in the stack that would hold the
+// certificate, with the same messages.
+func (props *CertificateStackProps) validateAlternateDomains(path string) error {
+	p := Props{DomainName: props.DomainName, HostedZone: props.HostedZone,
+		AlternateDomainNames: props.AlternateDomainNames, AlternateHostedZones: props.AlternateHostedZones}
+	var problems []string
+	p.validateAlternateDomains(func(format string, args ...any) {
+		problems = append(problems, "webapp "+path+": "+fmt.Sprintf(format, args...))
+	})
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "\n"))
 }

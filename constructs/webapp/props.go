@@ -162,6 +162,25 @@ type Props struct {
 	// requires the stack to be in us-east-1.
 	Certificate awscertificatemanager.ICertificate
 
+	// AlternateDomainNames are the site's other names, such as "example.com"
+	// beside the DomainName "www.example.com": the certificate covers them
+	// too (as subject alternative names), each gets A and AAAA alias records
+	// in its zone, and the viewer-request function answers a request for any
+	// of them with a 301 to the same path and query string on DomainName. A
+	// given Certificate must cover them. Lower-case names, without
+	// wildcards; with DomainName at most 100 (CloudFront's quota per
+	// distribution; ACM allows 10 names per certificate unless its quota is
+	// raised).
+	// Default: DomainName alone.
+	AlternateDomainNames []string
+
+	// AlternateHostedZones are the zones of the AlternateDomainNames that
+	// are not in HostedZone, such as example.net's for "www.example.net".
+	// Each name goes into the zone that holds it, HostedZone included; a
+	// delegated subdomain's zone wins over its parent's.
+	// Default: every alternate name is in HostedZone.
+	AlternateHostedZones []awsroute53.IHostedZone
+
 	// AllowDirectApiAccess lets requests reach the API on its execute-api URL
 	// without passing through CloudFront.
 	// Default: refused. CloudFront sends a generated key (x-api-key, from a
@@ -527,6 +546,7 @@ func (given Props) validate(path, region string) error {
 	p.validateStaticPaths(add)
 	p.validateAccess(add)
 	p.validateDomain(region, add)
+	p.validateAlternateDomains(add)
 
 	if len(problems) == 0 {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -46,6 +47,14 @@ type StageSettings struct {
 	// WafRateLimit is the ACL's WebAclProps.RateLimit: requests per client IP
 	// in five minutes (default 2,000). Only with waf.
 	WafRateLimit int `json:"wafRateLimit"`
+	// AlternateDomainNames are the site's other names, which redirect to
+	// DomainName (Props.AlternateDomainNames): in the stage's hosted zone,
+	// or in one of AlternateHostedZones.
+	AlternateDomainNames []string `json:"alternateDomainNames"`
+	// AlternateHostedZoneIds are the zones of the alternate names outside
+	// the stage's hosted zone, by zone name: {"example.net":
+	// "Z0987654321ZYXWVUTSRQ"} (Stage.AlternateHostedZones imports them).
+	AlternateHostedZoneIds map[string]string `json:"alternateHostedZoneIds"`
 }
 
 // Stage is a stage's name and its settings.
@@ -66,8 +75,9 @@ var stackStagePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
 // StageFromContext reads the stage the way Chalice reads
 // .chalice/config.json's stages: the context key "stage" names it (default
 // DefaultStage), its entry in the context key "stages" gives its settings,
-// and the top-level context keys domainName, hostedZoneId, hostedZoneName
-// and originSecretVersionId, when given (as with cdk -c key=value), override
+// and the top-level context keys domainName, hostedZoneId, hostedZoneName,
+// alternateDomainNames (names separated by commas) and
+// originSecretVersionId, when given (as with cdk -c key=value), override
 // the entry's. A stage without an entry has the construct's defaults.
 //
 // It is strict, because a typo must not silently do nothing: an unknown
@@ -106,6 +116,16 @@ func StageFromContext(scope constructs.Construct) (*Stage, error) {
 		}
 		if v != "" {
 			*o.field = v
+		}
+	}
+	alternates, err := contextString(node, "alternateDomainNames")
+	if err != nil {
+		return nil, err
+	}
+	if alternates != "" {
+		s.AlternateDomainNames = nil
+		for _, name := range strings.Split(alternates, ",") {
+			s.AlternateDomainNames = append(s.AlternateDomainNames, strings.TrimSpace(name))
 		}
 	}
 	s.HostedZoneName = strings.TrimSuffix(s.HostedZoneName, ".")
@@ -172,6 +192,9 @@ func parseStageSettings(stages any, stage string) (StageSettings, error) {
 			return s, fmt.Errorf("context: stages.%s.rollout %v", stage, err)
 		}
 	}
+	if err := checkAlternateHostedZoneIds(stage, s.AlternateHostedZoneIds); err != nil {
+		return s, err
+	}
 	switch {
 	case s.WafRateLimit != 0 && !s.Waf:
 		return s, fmt.Errorf("context: stages.%s.wafRateLimit is set without waf: add \"waf\": true, or drop it", stage)
@@ -224,13 +247,17 @@ func jsonKindOf(t reflect.Type) string {
 		return "a number"
 	case reflect.Bool:
 		return "true or false"
+	case reflect.Slice:
+		return "an array of strings"
+	case reflect.Map:
+		return "an object of strings"
 	default:
 		return "a string"
 	}
 }
 
 // Apply puts the stage into p wherever p leaves a setting open: Stage (the
-// stage's Name), DomainName, FunctionMemorySize, FunctionTimeout,
+// stage's Name), DomainName, AlternateDomainNames, FunctionMemorySize, FunctionTimeout,
 // ApiThrottleRateLimit, ApiThrottleBurstLimit, FunctionReservedConcurrency,
 // AccessLogging, Tracing, OriginSecretVersionId, Rollout and Alarms.Email
 // (from AlarmEmail, unless p's Alarms give a Topic), and LogLevel as the
@@ -243,6 +270,9 @@ func (s *Stage) Apply(p *Props) {
 	}
 	if p.DomainName == "" {
 		p.DomainName = s.DomainName
+	}
+	if p.AlternateDomainNames == nil {
+		p.AlternateDomainNames = s.AlternateDomainNames
 	}
 	if p.FunctionMemorySize == 0 {
 		p.FunctionMemorySize = s.MemorySize
@@ -298,9 +328,31 @@ func (s *Stage) HostedZone(scope constructs.Construct) awsroute53.IHostedZone {
 	})
 }
 
-// Certificate returns the certificate for the stage's DomainName when site,
-// the stack the WebApp goes into, cannot hold it: CloudFront reads
-// certificates only in us-east-1, so for a site in another region it adds
+// AlternateHostedZones imports the zones of AlternateHostedZoneIds, as
+// children of scope, for Props.AlternateHostedZones, in the order of their
+// names. Like HostedZone it looks nothing up. Nil when the stage has none.
+func (s *Stage) AlternateHostedZones(scope constructs.Construct) []awsroute53.IHostedZone {
+	return s.importAlternateHostedZones(scope, "AlternateHostedZone")
+}
+
+// importAlternateHostedZones imports each zone as the child prefix + a hash
+// of its name.
+func (s *Stage) importAlternateHostedZones(scope constructs.Construct, prefix string) []awsroute53.IHostedZone {
+	var zones []awsroute53.IHostedZone
+	for _, key := range slices.Sorted(maps.Keys(s.AlternateHostedZoneIds)) {
+		name := strings.TrimSuffix(key, ".")
+		zones = append(zones, awsroute53.HostedZone_FromHostedZoneAttributes(scope, jsii.String(prefix+domainHash(name)), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(s.AlternateHostedZoneIds[key]),
+			ZoneName:     jsii.String(name),
+		}))
+	}
+	return zones
+}
+
+// Certificate returns the certificate for the stage's DomainName and
+// AlternateDomainNames when site, the stack the WebApp goes into, cannot
+// hold it: CloudFront reads certificates only in us-east-1, so for a site
+// in another region it adds
 // NewCertificateStack to scope (the app, or the Stage that holds site), with
 // the id of site followed by "-Certificate", in site's account, and returns
 // its certificate for Props.Certificate.
@@ -317,9 +369,13 @@ func (s *Stage) Certificate(scope constructs.Construct, site awscdk.Stack, zone 
 		return nil
 	}
 	stack := NewCertificateStack(scope, *site.Node().Id()+"-Certificate", &CertificateStackProps{
-		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: site.Account()}},
-		DomainName: s.DomainName,
-		HostedZone: zone,
+		StackProps:           awscdk.StackProps{Env: &awscdk.Environment{Account: site.Account()}},
+		DomainName:           s.DomainName,
+		HostedZone:           zone,
+		AlternateDomainNames: s.AlternateDomainNames,
+		// Imported again, beside the site's own import of them: an import
+		// is no resource, and its literal id keeps references out.
+		AlternateHostedZones: s.importAlternateHostedZones(site, "CertificateAlternateHostedZone"),
 	})
 	return stack.Certificate
 }

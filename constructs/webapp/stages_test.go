@@ -65,7 +65,7 @@ func TestStageFromContextFailsNamingTheKey(t *testing.T) {
 		want    string
 	}{
 		{"UnknownSetting", dev(map[string]any{"memory": 128}),
-			`context: stages.dev: unknown setting "memory": the settings are domainName, hostedZoneId, hostedZoneName, memorySize, timeoutSeconds, logLevel, throttleRateLimit, throttleBurstLimit, reservedConcurrency, accessLogging, tracing, originSecretVersionId, rollout, alarmEmail, waf, wafRateLimit`},
+			`context: stages.dev: unknown setting "memory": the settings are domainName, hostedZoneId, hostedZoneName, memorySize, timeoutSeconds, logLevel, throttleRateLimit, throttleBurstLimit, reservedConcurrency, accessLogging, tracing, originSecretVersionId, rollout, alarmEmail, waf, wafRateLimit, alternateDomainNames, alternateHostedZoneIds`},
 		{"WafRateLimitWithoutWaf", dev(map[string]any{"wafRateLimit": 500}), `context: stages.dev.wafRateLimit is set without waf: add "waf": true, or drop it`},
 		{"WafRateLimitOutOfRange", dev(map[string]any{"waf": true, "wafRateLimit": 5}),
 			`context: stages.dev.wafRateLimit 5 is out of range: give the requests a client IP may send in five minutes, 10 to 2000000000`},

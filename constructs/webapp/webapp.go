@@ -8,7 +8,6 @@
 package webapp
 
 import (
-	_ "embed"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -24,8 +23,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
@@ -39,9 +36,6 @@ import (
 	"github.com/gowebapp/webapp/internal/staticpaths"
 	"github.com/gowebapp/webapp/webapphttp"
 )
-
-//go:embed viewer_request.js
-var viewerRequestCode string
 
 // binaryMediaTypes make API Gateway pass every request body to the function
 // base64-encoded (so multipart uploads arrive byte for byte) and decode every
@@ -96,7 +90,8 @@ type WebApp struct {
 	// Distribution is the CloudFront distribution in front of both.
 	Distribution awscloudfront.Distribution
 	// ViewerRequest is the CloudFront Function that hands the viewer's Host to
-	// the app as X-Forwarded-Host.
+	// the app as X-Forwarded-Host, and redirects AlternateDomainNames to
+	// DomainName.
 	ViewerRequest awscloudfront.Function
 	// ResponseHeadersPolicy is on every behaviour: Props.ResponseHeadersPolicy
 	// or the construct's security headers.
@@ -190,17 +185,11 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	if p.DomainName != "" {
 		w.Certificate = p.Certificate
 		if w.Certificate == nil {
-			w.Certificate = awscertificatemanager.NewCertificate(this, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
-				DomainName: jsii.String(p.DomainName),
-				Validation: awscertificatemanager.CertificateValidation_FromDns(p.HostedZone),
-			})
+			w.Certificate = awscertificatemanager.NewCertificate(this, jsii.String("Certificate"),
+				certificateProps(p.DomainName, p.HostedZone, p.AlternateDomainNames, p.AlternateHostedZones))
 		}
 	}
-	w.ViewerRequest = awscloudfront.NewFunction(this, jsii.String("ViewerRequest"), &awscloudfront.FunctionProps{
-		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(viewerRequestCode)),
-		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
-		Comment: jsii.String("Copies the viewer's Host into X-Forwarded-Host for the app"),
-	})
+	w.ViewerRequest = newViewerRequest(this, p)
 	w.ResponseHeadersPolicy = p.ResponseHeadersPolicy
 	if w.ResponseHeadersPolicy == nil {
 		w.ResponseHeadersPolicy = newSecurityHeadersPolicy(this, p)
@@ -216,13 +205,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	})
 
 	if p.DomainName != "" && p.HostedZone != nil {
-		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(w.Distribution))
-		awsroute53.NewARecord(this, jsii.String("AliasRecord"), &awsroute53.ARecordProps{
-			Zone: p.HostedZone, RecordName: jsii.String(p.DomainName), Target: target,
-		})
-		awsroute53.NewAaaaRecord(this, jsii.String("AliasRecordIpv6"), &awsroute53.AaaaRecordProps{
-			Zone: p.HostedZone, RecordName: jsii.String(p.DomainName), Target: target,
-		})
+		addAliasRecords(this, p, w.Distribution)
 	}
 
 	siteDomain := w.Distribution.DistributionDomainName()
@@ -385,7 +368,7 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 	if p.DomainName != "" {
 		// Without a certificate CloudFront serves its own, whose TLS policy
 		// is fixed; these settings only apply with the custom domain.
-		props.DomainNames = jsii.Strings(p.DomainName)
+		props.DomainNames = jsii.Strings(p.siteDomainNames()...)
 		props.Certificate = w.Certificate
 		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
 		props.SslSupportMethod = awscloudfront.SSLMethod_SNI

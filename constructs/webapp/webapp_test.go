@@ -182,6 +182,9 @@ func config(t *testing.T, name string) *synthesized {
 		linear.Stage = "linear"
 		linear.Rollout = &RolloutOptions{Type: RolloutLinear, Percentage: 20, Interval: awscdk.Duration_Minutes(jsii.Number(2))}
 		s.sites = append(s.sites, NewWebApp(stack, "Linear", &linear))
+	case "several-names":
+		stack = newStack("us-east-1", false)
+		s.sites = append(s.sites, NewWebApp(stack, "Site", severalNamesProps(stack)))
 	default:
 		t.Fatalf("unknown configuration %q", name)
 	}
@@ -191,7 +194,7 @@ func config(t *testing.T, name string) *synthesized {
 	return s
 }
 
-var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options", "rollout"}
+var allConfigs = []string{"default", "domain-us-east-1", "domain-other-region", "custom-stage", "two-sites", "hardened", "cors-auth", "client-keys", "iam-direct", "team-role", "build-options", "rollout", "several-names"}
 
 func TestFunctionIsGoOnGraviton(t *testing.T) {
 	for _, name := range allConfigs {

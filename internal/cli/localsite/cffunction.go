@@ -2,6 +2,7 @@ package localsite
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/base64"
@@ -186,7 +187,6 @@ func functionRequest(req *viewerRequest) map[string]any {
 			headers[lk] = fieldOf(vs)
 		}
 	}
-	query := map[string]field{}
 	order := map[string][]string{}
 	var names []string
 	if req.rawQuery != "" {
@@ -201,8 +201,9 @@ func functionRequest(req *viewerRequest) map[string]any {
 			order[k] = append(order[k], v)
 		}
 	}
+	query := orderedFields{names: names, fields: map[string]field{}}
 	for _, k := range names {
-		query[k] = fieldOf(order[k])
+		query.fields[k] = fieldOf(order[k])
 	}
 	cookies := map[string]field{}
 	byName := map[string][]string{}
@@ -213,6 +214,37 @@ func functionRequest(req *viewerRequest) map[string]any {
 		cookies[k] = fieldOf(vs)
 	}
 	return map[string]any{"method": req.method, "uri": req.uri, "querystring": query, "headers": headers, "cookies": cookies}
+}
+
+// orderedFields is a query string object whose names keep the viewer's
+// order, as in CloudFront's event: a function that writes the query back
+// (a redirect) sees it as sent, where a Go map would sort it.
+type orderedFields struct {
+	names  []string
+	fields map[string]field
+}
+
+func (o orderedFields) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, name := range o.names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(o.fields[name])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 func (e *edge) functionEvent(eventType string, req *viewerRequest, requestID string) map[string]any {
