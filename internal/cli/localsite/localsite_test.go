@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
+
 	"github.com/gowebapp/webapp/internal/cli/assembly"
 )
 
@@ -296,9 +298,14 @@ func TestCompressionAndConditionalRequests(t *testing.T) {
 	e, _, _ := testEdge(t, fixtureSite(t), ok)
 	r := httptest.NewRequest("GET", "/css/big.css", nil)
 	r.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	if resp := serve(e, r); resp.Header.Get("Content-Encoding") != "br" ||
+		!strings.HasSuffix(body(t, &http.Response{Body: io.NopCloser(brotli.NewReader(resp.Body))}), "body { margin: 0; }\n") {
+		t.Fatalf("GET /css/big.css accepting gzip and br: Content-Encoding %q, want br (CachingOptimized, Compress)", resp.Header.Get("Content-Encoding"))
+	}
+	r.Header.Set("Accept-Encoding", "gzip, br;q=0")
 	resp := serve(e, r)
 	if resp.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("GET /css/big.css accepting gzip: Content-Encoding %q, want gzip (CachingOptimized, Compress)", resp.Header.Get("Content-Encoding"))
+		t.Fatalf("GET /css/big.css accepting gzip only: Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
 	}
 	zr, err := gzip.NewReader(resp.Body)
 	if err != nil {

@@ -46,7 +46,7 @@ type Behavior struct {
 	Compress             bool
 	Origin               *Origin
 	Forward              forwarding       // what reaches the origin: cache policy ∪ origin request policy
-	Compression          bool             // the cache policy lets CloudFront compress (gzip)
+	Cache                cacheRule        // the cache policy: key, TTLs, compression
 	ResponseHeaders      *responseHeaders // nil without a policy
 	ViewerRequest        *ViewerFunction
 	ViewerResponse       *ViewerFunction
@@ -394,9 +394,10 @@ func (d *deriver) behavior(bc behaviorConfig, origins map[string]*Origin) (*Beha
 	var err error
 	switch {
 	case bc.CachePolicyId != "":
-		if b.Forward, b.Compression, err = d.cachePolicy(bc.CachePolicyId); err != nil {
+		if b.Cache, err = d.cachePolicy(bc.CachePolicyId); err != nil {
 			return nil, err
 		}
+		b.Forward = b.Cache.key
 	case bc.ForwardedValues != nil:
 		fv := bc.ForwardedValues
 		b.Forward.headers = list("whitelist", fv.Headers)
