@@ -20,7 +20,8 @@ const CacheControlPrivate = "private, no-store"
 // Cache-Control to "public, max-age=N", N in whole seconds. Call it before
 // the response's header is written, only for a response that depends on
 // nothing but the path and the query string: the construct's cache policy
-// keys the cache on those alone, never on cookies or other headers.
+// keys the cache on those (and, with Cors, the Origin), never on cookies or
+// the other headers, which still reach the handler.
 //
 // It refuses, leaves Cache-Control as it was and reports false, when the
 // request was authenticated: it carried an Authorization header, or an
