@@ -61,3 +61,29 @@ func newAppCachePolicy(scope constructs.Construct, p Props) awscloudfront.CacheP
 		HeaderBehavior:             headerBehavior,
 	})
 }
+
+// cachedErrorStatuses are the error statuses CloudFront caches in answer to
+// a GET or HEAD ("HTTP 4xx and 5xx status codes that CloudFront caches" in
+// its developer guide): for its error caching minimum TTL, 10 seconds unless
+// the distribution says otherwise, whatever the cache policy, and for 400,
+// 403, 405, 500, 502, 503 and 504 even when the origin says no-store.
+func cachedErrorStatuses() []int { return []int{400, 403, 404, 405, 414, 500, 501, 502, 503, 504} }
+
+// uncachedErrors sets the error caching minimum TTL of every cached error
+// status to 0, so that CloudFront never answers a viewer with an error it
+// kept from another's request. API Gateway's own errors (an authorizer's
+// 403, an integration's 502 or 504) carry no Cache-Control, and the cache
+// key may not hold what they depend on: a Lambda REQUEST authorizer that
+// reads a cookie would otherwise see its 403 for one viewer served to the
+// next for 10 seconds. The pages stay CloudFront's own, with the status the
+// origin gave.
+func uncachedErrors() *[]*awscloudfront.ErrorResponse {
+	var out []*awscloudfront.ErrorResponse
+	for _, status := range cachedErrorStatuses() {
+		out = append(out, &awscloudfront.ErrorResponse{
+			HttpStatus: jsii.Number(float64(status)),
+			Ttl:        awscdk.Duration_Seconds(jsii.Number(0)),
+		})
+	}
+	return &out
+}

@@ -67,3 +67,18 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestErrorsAreNeverCached: every error status CloudFront would keep for
+// 10 seconds has an error caching minimum TTL of 0, and no custom page.
+func TestErrorsAreNeverCached(t *testing.T) {
+	var want []any
+	for _, status := range cachedErrorStatuses() {
+		want = append(want, map[string]any{"ErrorCode": status, "ErrorCachingMinTTL": 0})
+	}
+	for _, name := range []string{"default", "cors-auth"} {
+		got := distributionConfig(t, config(t, name).tpl)["CustomErrorResponses"]
+		if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+			t.Errorf("%s: CustomErrorResponses = %s, want %s", name, g, w)
+		}
+	}
+}

@@ -389,6 +389,7 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 		DefaultBehavior:     appBehavior(originHeaders, w.AppCachePolicy),
 		AdditionalBehaviors: behaviors,
 		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		ErrorResponses:      uncachedErrors(),
 	}
 	if p.DomainName != "" {
 		// Without a certificate CloudFront serves its own, whose TLS policy
