@@ -44,28 +44,8 @@ func (c cacheRule) ttl(header http.Header, now time.Time) time.Duration {
 	if !c.caches() {
 		return 0
 	}
-	var (
-		maxAge, sMaxAge int64 = -1, -1
-		uncacheable     bool
-	)
-	for _, v := range header.Values("Cache-Control") {
-		for d := range strings.SplitSeq(v, ",") {
-			name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
-			value = strings.Trim(value, `"`)
-			switch strings.ToLower(name) {
-			case "private", "no-store", "no-cache":
-				uncacheable = true
-			case "max-age":
-				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-					maxAge = n
-				}
-			case "s-maxage":
-				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-					sMaxAge = n
-				}
-			}
-		}
-	}
+	cc := directives(header)
+	maxAge, sMaxAge, uncacheable := cc.maxAge, cc.sMaxAge, cc.uncacheable
 	seconds := c.defaultTTL
 	switch {
 	case uncacheable:
@@ -83,6 +63,35 @@ func (c cacheRule) ttl(header http.Header, now time.Time) time.Duration {
 		seconds = min(max(seconds, c.minTTL), c.maxTTL)
 	}
 	return time.Duration(max(seconds, 0)) * time.Second
+}
+
+// cacheControl is what CloudFront reads in a response's Cache-Control.
+type cacheControl struct {
+	maxAge, sMaxAge int64 // -1 when absent
+	uncacheable     bool  // private, no-store or no-cache
+}
+
+func directives(header http.Header) cacheControl {
+	cc := cacheControl{maxAge: -1, sMaxAge: -1}
+	for _, v := range header.Values("Cache-Control") {
+		for d := range strings.SplitSeq(v, ",") {
+			name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
+			value = strings.Trim(value, `"`)
+			switch strings.ToLower(name) {
+			case "private", "no-store", "no-cache":
+				cc.uncacheable = true
+			case "max-age":
+				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+					cc.maxAge = n
+				}
+			case "s-maxage":
+				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+					cc.sMaxAge = n
+				}
+			}
+		}
+	}
+	return cc
 }
 
 // encoding is the encoding CloudFront compresses with for a viewer's
@@ -113,10 +122,65 @@ func (c cacheRule) encoding(acceptEncoding string) string {
 	return ""
 }
 
-// cacheableStatuses are the origin statuses CloudFront keeps under the
-// cache policy's TTLs (its other errors fall under error caching, which the
-// local site does not emulate).
-var cacheableStatuses = []int{200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501}
+// cacheableStatuses are the successful and redirect statuses CloudFront
+// keeps under the cache policy's TTLs; errors fall under error caching.
+var cacheableStatuses = []int{200, 203, 204, 206, 300, 301}
+
+// cachedErrorStatuses are the errors CloudFront caches ("HTTP 4xx and 5xx
+// status codes that CloudFront caches"), and honoursNoStore those of them
+// for which the origin's no-store, no-cache or private prevents it.
+var (
+	cachedErrorStatuses = []int{400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
+	honoursNoStore      = []int{404, 414, 501}
+)
+
+// defaultErrorCachingMinTTL is CloudFront's error caching minimum TTL for
+// a status the distribution's custom error responses do not name.
+const defaultErrorCachingMinTTL = 10 * time.Second
+
+// storeTTL is how long the cache keeps resp, which b's origin answered: a
+// success or redirect as the cache policy and its Cache-Control say; a
+// cached error for the distribution's error caching minimum TTL, or longer
+// when its max-age, s-maxage or Expires says so (up to the policy's
+// maximum), and not at all when it is one of honoursNoStore and says
+// no-store, no-cache or private. Only behaviours whose policy caches keep
+// anything.
+func storeTTL(site *Site, b *Behavior, resp *response, now time.Time) time.Duration {
+	if !b.Cache.caches() {
+		return 0
+	}
+	if resp.status < 400 {
+		if !slices.Contains(cacheableStatuses, resp.status) {
+			return 0
+		}
+		return b.Cache.ttl(resp.header, now)
+	}
+	if !slices.Contains(cachedErrorStatuses, resp.status) {
+		return 0
+	}
+	minTTL := defaultErrorCachingMinTTL
+	for _, er := range site.ErrorResponses {
+		if er.ErrorCode == resp.status {
+			minTTL = er.CachingMinTTL
+		}
+	}
+	cc := directives(resp.header)
+	if cc.uncacheable && slices.Contains(honoursNoStore, resp.status) {
+		return 0
+	}
+	origin := time.Duration(-1)
+	switch {
+	case cc.sMaxAge >= 0:
+		origin = time.Duration(cc.sMaxAge) * time.Second
+	case cc.maxAge >= 0:
+		origin = time.Duration(cc.maxAge) * time.Second
+	default:
+		if exp, err := http.ParseTime(resp.header.Get("Expires")); err == nil {
+			origin = exp.Sub(now)
+		}
+	}
+	return max(minTTL, min(origin, time.Duration(b.Cache.maxTTL)*time.Second))
+}
 
 // edgeCache is the distribution's cache at the local edge location.
 type edgeCache struct {
@@ -198,13 +262,10 @@ func (c *edgeCache) lookup(key string) (*response, int, bool) {
 	return e.resp.clone(), int(now.Sub(e.stored) / time.Second), true
 }
 
-// store keeps resp under key for as long as b's cache policy lets it.
-func (c *edgeCache) store(key string, b *Behavior, resp *response) {
-	if !slices.Contains(cacheableStatuses, resp.status) {
-		return
-	}
+// store keeps resp under key for as long as storeTTL says.
+func (c *edgeCache) store(key string, site *Site, b *Behavior, resp *response) {
 	now := c.now()
-	ttl := b.Cache.ttl(resp.header, now)
+	ttl := storeTTL(site, b, resp, now)
 	if ttl <= 0 {
 		return
 	}

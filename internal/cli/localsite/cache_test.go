@@ -34,8 +34,9 @@ var appCachePolicy = map[string]any{
 }
 
 // cachingSite is the fixture site with the construct's cache policy on its
-// default (API) behaviour, derived from the template as `webapp local` does.
-func cachingSite(t *testing.T) *Site {
+// default (API) behaviour, and customErrors as the distribution's
+// CustomErrorResponses, derived from the template as `webapp local` does.
+func cachingSite(t *testing.T, customErrors ...any) *Site {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS("testdata/assembly")); err != nil {
@@ -54,6 +55,9 @@ func cachingSite(t *testing.T) *Site {
 	resources["AppCachePolicy"] = appCachePolicy
 	dist := resources["Distribution"].(map[string]any)["Properties"].(map[string]any)["DistributionConfig"].(map[string]any)
 	dist["DefaultCacheBehavior"].(map[string]any)["CachePolicyId"] = map[string]any{"Ref": "AppCachePolicy"}
+	if len(customErrors) > 0 {
+		dist["CustomErrorResponses"] = customErrors
+	}
 	if raw, err = json.Marshal(tpl); err != nil {
 		t.Fatal(err)
 	}
@@ -234,5 +238,49 @@ func TestAuthorizationReachesACachingOriginOnlyWhenKeyed(t *testing.T) {
 	}
 	if resp := getVia(t, e, "/todos", "Authorization", "Bearer bob"); resp.Header.Get("X-Cache") != "Miss from cloudfront" || n.Load() != 2 {
 		t.Errorf("another token: X-Cache %q, function served %d; want its own miss", resp.Header.Get("X-Cache"), n.Load())
+	}
+}
+
+// erroring answers every request with status and the Cache-Control cc.
+func erroring(status int, cc string) (func(restEvent) (any, error), *atomic.Int32) {
+	var n atomic.Int32
+	return func(e restEvent) (any, error) {
+		n.Add(1)
+		h := map[string]string{"Content-Type": "application/json"}
+		if cc != "" {
+			h["Cache-Control"] = cc
+		}
+		return restResponse{StatusCode: status, Headers: h, Body: `{"message":"no"}`}, nil
+	}, &n
+}
+
+// TestErrorsAreCachedForTheErrorCachingMinTTL: CloudFront keeps a 502 for
+// 10 seconds by default, even with no-store; a 404 that says no-store not
+// at all; and none of them when the distribution sets the minimum to 0, as
+// the WebApp construct does.
+func TestErrorsAreCachedForTheErrorCachingMinTTL(t *testing.T) {
+	tests := []struct {
+		name       string
+		site       *Site
+		status     int
+		cc         string
+		wantOrigin int32 // requests of three that reach the function
+	}{
+		{"502, CloudFront's default", cachingSite(t), 502, "", 1},
+		{"502 with no-store", cachingSite(t), 502, "no-store", 1},
+		{"404 with no-store", cachingSite(t), 404, "private, no-store", 3},
+		{"502, minimum TTL 0", cachingSite(t, map[string]any{"ErrorCode": 502, "ErrorCachingMinTTL": 0}), 502, "", 3},
+	}
+	for _, tt := range tests {
+		respond, n := erroring(tt.status, tt.cc)
+		e, _, _ := testEdge(t, tt.site, respond)
+		for range 3 {
+			if resp := getVia(t, e, "/todos"); resp.StatusCode != tt.status {
+				t.Fatalf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.status)
+			}
+		}
+		if n.Load() != tt.wantOrigin {
+			t.Errorf("%s: %d of 3 requests reached the function, want %d", tt.name, n.Load(), tt.wantOrigin)
+		}
 	}
 }

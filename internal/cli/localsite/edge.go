@@ -215,7 +215,7 @@ func (resp *response) write(w http.ResponseWriter) {
 // fetchThroughCache answers a GET or HEAD from the cache when the
 // behaviour's cache policy has a fresh response under req's key, and
 // otherwise fetches it from the origin, storing a GET's response for as
-// long as the policy and its Cache-Control allow.
+// long as the policy, its Cache-Control and error caching allow.
 func (e *edge) fetchThroughCache(ctx context.Context, b *Behavior, req *viewerRequest, requestID string) *response {
 	if !b.Cache.caches() || (req.method != http.MethodGet && req.method != http.MethodHead) {
 		return e.fetch(ctx, b, req, requestID)
@@ -227,7 +227,7 @@ func (e *edge) fetchThroughCache(ctx context.Context, b *Behavior, req *viewerRe
 	}
 	resp := e.fetch(ctx, b, req, requestID)
 	if req.method == http.MethodGet {
-		e.cache.store(key, b, resp)
+		e.cache.store(key, e.site, b, resp)
 	}
 	return resp
 }

@@ -266,12 +266,15 @@ func TestMissingStaticFileIsS3sAnswer(t *testing.T) {
 	if b := body(t, resp); resp.StatusCode != 403 || !strings.Contains(b, "<Code>AccessDenied</Code>") || resp.Header.Get("Content-Type") != "application/xml" {
 		t.Errorf("GET /css/missing.css = %d %s %q, want S3's 403 AccessDenied XML (OAI without ListBucket)", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
+	// A new edge, as after a deploy: the edge caches the 403 for the error
+	// caching minimum TTL, 10 seconds in this template.
 	site.Behaviors[0].Origin.Bucket.ListAllowed = true
+	e, listed, _ := testEdge(t, site, ok)
 	resp = serve(e, httptest.NewRequest("GET", "/css/missing.css", nil))
 	if b := body(t, resp); resp.StatusCode != 404 || !strings.Contains(b, "<Code>NoSuchKey</Code>") {
 		t.Errorf("GET /css/missing.css with ListBucket = %d %q, want 404 NoSuchKey", resp.StatusCode, b)
 	}
-	if len(fn.events) != 0 {
+	if len(fn.events)+len(listed.events) != 0 {
 		t.Error("a static path reached the function")
 	}
 }

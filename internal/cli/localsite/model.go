@@ -69,6 +69,9 @@ type ErrorResponse struct {
 	ErrorCode        int
 	ResponseCode     int
 	ResponsePagePath string
+	// CachingMinTTL is how long CloudFront keeps the error at least:
+	// ErrorCachingMinTTL, CloudFront's 10 seconds when the template has none.
+	CachingMinTTL time.Duration
 }
 
 // ViewerFunction is a CloudFront Function.
@@ -297,9 +300,10 @@ func (d *deriver) distribution(raw any) error {
 		CacheBehaviors       []behaviorConfig
 		DefaultRootObject    string
 		CustomErrorResponses []struct {
-			ErrorCode        flexInt
-			ResponseCode     flexInt
-			ResponsePagePath string
+			ErrorCode          flexInt
+			ResponseCode       flexInt
+			ResponsePagePath   string
+			ErrorCachingMinTTL *flexInt
 		}
 		OriginGroups json.RawMessage
 	}
@@ -324,7 +328,11 @@ func (d *deriver) distribution(raw any) error {
 	d.site.DomainName, _ = domain.(string)
 	d.site.DefaultRootObject = cfg.DefaultRootObject
 	for _, e := range cfg.CustomErrorResponses {
-		d.site.ErrorResponses = append(d.site.ErrorResponses, ErrorResponse{int(e.ErrorCode), int(e.ResponseCode), e.ResponsePagePath})
+		er := ErrorResponse{ErrorCode: int(e.ErrorCode), ResponseCode: int(e.ResponseCode), ResponsePagePath: e.ResponsePagePath, CachingMinTTL: defaultErrorCachingMinTTL}
+		if e.ErrorCachingMinTTL != nil {
+			er.CachingMinTTL = time.Duration(*e.ErrorCachingMinTTL) * time.Second
+		}
+		d.site.ErrorResponses = append(d.site.ErrorResponses, er)
 	}
 
 	origins := map[string]*Origin{}
