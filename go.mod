@@ -3,6 +3,7 @@ module github.com/gowebapp/webapp
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.2.0
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.277.0
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.48.0

@@ -121,8 +121,10 @@
 //     several allowed origins that asked, with Vary: Origin;
 //   - behind CloudFront nothing is lost: the function's behaviour allows
 //     OPTIONS, forwards Origin and the Access-Control-Request-* headers
-//     (origin request policy AllViewerExceptHostHeader) and caches nothing
-//     (CachingDisabled), so the function sees every preflight.
+//     (origin request policy AllViewerExceptHostHeader) and caches only GET
+//     and HEAD, so the function sees every preflight; with Cors set, Origin
+//     is in the cache key, so a public response cached for one origin is
+//     never given to another.
 //
 // A preflight from an origin that is not allowed gets 403 without CORS
 // headers. A 204 would block the browser just as well (it is the missing
@@ -169,6 +171,20 @@
 //     call it; with AllowOrigins "*", what a browser sends to another
 //     origin only after a preflight (JSON, PUT, DELETE), not forms;
 //   - the paths [CrossOriginBypass] names ("/" for all).
+//
+// # Caching
+//
+// The construct's cache policy lets CloudFront keep an app response for as
+// long as its Cache-Control says (and compress it, gzip or Brotli), keyed on
+// the path and the whole query string only. So every response that [Start]
+// or [Wrap] serves is "private, no-store" ([CacheControlPrivate]) unless
+// the handler set a Cache-Control of its own, and a handler opts a response
+// in with [CachePublic](w, r, maxAge): "public, max-age=N", for a page that
+// is the same for every viewer. CachePublic keeps private a response to a
+// request that carried Authorization or that an authorizer identified
+// ([CallerOf]): an authorizer only sees the requests that reach the
+// origin, so a cached answer would skip it. A response that sets a cookie
+// is always sent private.
 //
 // # On this machine
 //

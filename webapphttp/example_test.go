@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -245,4 +246,26 @@ func ExamplePublicURL() {
 	fmt.Println(webapphttp.PublicURL(r))
 	// Output:
 	// https://www.example.com/hooks/voice
+}
+
+// A page that is the same for every viewer opts in to CloudFront's cache;
+// every other response stays "private, no-store".
+func ExampleCachePublic() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /about", func(w http.ResponseWriter, r *http.Request) {
+		webapphttp.CachePublic(w, r, 5*time.Minute) // kept private if r is authenticated
+		fmt.Fprint(w, "<h1>About us</h1>")
+	})
+	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<h1>Your account</h1>")
+	})
+	h, _ := webapphttp.Wrap(mux, func(string) string { return "" })
+	for _, path := range []string{"/about", "/account"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Println(path, w.Header().Get("Cache-Control"))
+	}
+	// Output:
+	// /about public, max-age=300
+	// /account private, no-store
 }

@@ -46,7 +46,11 @@ func Start(h http.Handler, opts ...Option) {
 //     ForbiddenError as Accept prefers, and never reaches h, unless
 //     CORS_CONFIG allows its origin. The site's own pages and its sibling
 //     subdomains' (same-origin, same-site), safe methods, and clients that
-//     send neither header (programs) pass; CrossOriginBypass exempts paths.
+//     send neither header (programs) pass; CrossOriginBypass exempts paths;
+//   - the default Cache-Control: every response without one, and every
+//     response that sets a cookie without being private, is sent as
+//     CacheControlPrivate ("private, no-store"), so that CloudFront caches
+//     only what a handler marked with CachePublic.
 //
 // It returns the error of an invalid value, and panics on an invalid
 // CrossOriginBypass pattern, a mistake of the program. (CloudFront's origin
@@ -67,7 +71,7 @@ func Wrap(h http.Handler, getenv func(string) string, opts ...Option) (http.Hand
 	if c != nil {
 		h = CorsHandler(*c, h)
 	}
-	return h, nil
+	return defaultCacheControl(h), nil
 }
 
 // Option changes what Start and Wrap apply.

@@ -93,6 +93,11 @@ type WebApp struct {
 	// the app as X-Forwarded-Host, and redirects AlternateDomainNames to
 	// DomainName.
 	ViewerRequest awscloudfront.Function
+	// AppCachePolicy is the default behaviour's cache policy: the
+	// function's responses are cached as their Cache-Control says (never,
+	// unless a handler calls webapphttp.CachePublic) and compressed, keyed
+	// on the path and the query string.
+	AppCachePolicy awscloudfront.CachePolicy
 	// ResponseHeadersPolicy is on every behaviour: Props.ResponseHeadersPolicy
 	// or the construct's security headers.
 	ResponseHeadersPolicy awscloudfront.IResponseHeadersPolicy
@@ -194,6 +199,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	if w.ResponseHeadersPolicy == nil {
 		w.ResponseHeadersPolicy = newSecurityHeadersPolicy(this, p)
 	}
+	w.AppCachePolicy = newAppCachePolicy(this, p)
 	w.Distribution = newDistribution(this, p, w)
 
 	w.StaticDeployment = awss3deployment.NewBucketDeployment(this, jsii.String("StaticDeployment"), &awss3deployment.BucketDeploymentProps{
@@ -332,7 +338,7 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 	if w.OriginSecret != nil {
 		originHeaders = &map[string]*string{"x-api-key": originSecretValue(w.OriginSecret, p)}
 	}
-	appBehavior := func(headers *map[string]*string) *awscloudfront.BehaviorOptions {
+	appBehavior := func(headers *map[string]*string, cache awscloudfront.ICachePolicy) *awscloudfront.BehaviorOptions {
 		return &awscloudfront.BehaviorOptions{
 			// The origin path is the stage, so the site lives at https://domain/, not /v1/.
 			Origin: awscloudfrontorigins.NewRestApiOrigin(w.Api, &awscloudfrontorigins.RestApiOriginProps{
@@ -341,7 +347,7 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 			}),
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
+			CachePolicy:          cache,
 			// Every viewer header but Host: API Gateway answers 403 to a foreign Host.
 			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
 			ResponseHeadersPolicy: w.ResponseHeadersPolicy,
@@ -353,17 +359,20 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 	}
 	behaviors := staticBehaviors(w.StaticBucket, w.ResponseHeadersPolicy, p)
 	if len(p.ClientApiKeyPaths) > 0 {
-		// Without the origin key, so that the client's own x-api-key passes.
-		clientBehavior := appBehavior(nil)
+		// Without the origin key, so that the client's own x-api-key passes,
+		// and uncached: the key is checked by API Gateway, which a cached
+		// response would skip.
+		clientBehavior := appBehavior(nil, awscloudfront.CachePolicy_CACHING_DISABLED())
 		for _, path := range p.ClientApiKeyPaths {
 			(*behaviors)[path] = clientBehavior
 		}
 	}
 	props := &awscloudfront.DistributionProps{
 		Comment:             jsii.String("Web app: static paths from S3, everything else from API Gateway"),
-		DefaultBehavior:     appBehavior(originHeaders),
+		DefaultBehavior:     appBehavior(originHeaders, w.AppCachePolicy),
 		AdditionalBehaviors: behaviors,
 		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		ErrorResponses:      uncachedErrors(),
 	}
 	if p.DomainName != "" {
 		// Without a certificate CloudFront serves its own, whose TLS policy

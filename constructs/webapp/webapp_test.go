@@ -357,13 +357,17 @@ func TestDefaultBehaviorGoesToApiStage(t *testing.T) {
 			want := map[string]any{
 				"TargetOriginId":        apiID,
 				"ViewerProtocolPolicy":  "redirect-to-https",
-				"CachePolicyId":         cachingDisabled,
 				"OriginRequestPolicyId": allViewerExceptHostHeader,
+				"Compress":              true,
 			}
 			for k, v := range want {
 				if def[k] != v {
 					t.Errorf("default behaviour %s = %v, want %v", k, def[k], v)
 				}
+			}
+			s := config(t, name)
+			if got, want := fmt.Sprint(def["CachePolicyId"]), fmt.Sprint(map[string]any{"Ref": logicalID(s, s.sites[0].AppCachePolicy)}); got != want {
+				t.Errorf("default behaviour CachePolicyId = %s, want the site's AppCachePolicy %s", got, want)
 			}
 			if got, _ := json.Marshal(def["AllowedMethods"]); string(got) != `["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]` {
 				t.Errorf("default behaviour allows %s, want every method", got)
@@ -564,7 +568,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
-				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
+				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias, "AppCachePolicy": w.AppCachePolicy,
 			} {
 				if v == nil {
 					t.Errorf("%s %s: %s is nil", name, *w.Node().Path(), field)

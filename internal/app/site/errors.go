@@ -150,6 +150,9 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 		}
 		e = &apiError{Status: e.Status, Code: e.Code, Message: msg}
 	}
+	// An error is never the page a handler may have marked public before
+	// it failed: CloudFront must not keep it for others.
+	w.Header().Set("Cache-Control", webapphttp.CacheControlPrivate)
 	if e.Allow != "" {
 		w.Header().Set("Allow", e.Allow)
 	}

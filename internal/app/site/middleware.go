@@ -23,7 +23,9 @@ import (
 // the client's API key when API Gateway verified one, and the ids that find
 // the request in the other logs: requestId in API Gateway's access log,
 // lambdaRequestId in Lambda's own lines, cloudFrontId in CloudFront's. Never
-// the headers themselves.
+// the headers themselves. Every response starts "private, no-store"
+// (webapphttp.CacheControlPrivate), as webapphttp.Wrap would make it: only a
+// handler that calls webapphttp.CachePublic lets CloudFront keep its page.
 func (s *server) middleware(next http.Handler) http.Handler {
 	// The request line is logged through the handler rather than
 	// Logger.LogAttrs, which walks the stack for the caller's program
@@ -43,7 +45,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		// The header values live in the recorder: one allocation for it and
 		// the three values instead of one per Header.Set, whose keys are
 		// canonical already.
-		rec := &recorder{ResponseWriter: w, values: [3]string{info.RequestID, "nosniff", "no-store"}}
+		rec := &recorder{ResponseWriter: w, values: [3]string{info.RequestID, "nosniff", webapphttp.CacheControlPrivate}}
 		h := w.Header()
 		h["X-Request-Id"] = rec.values[0:1:1] // capped: appending copies
 		h["X-Content-Type-Options"] = rec.values[1:2:2]

@@ -211,11 +211,16 @@ type twiML struct {
 	Message string   `xml:"Message"`
 }
 
+// helloMaxAge is how long CloudFront and browsers may keep GET /hello: it
+// is the same for everyone and never changes between deploys.
+const helloMaxAge = 5 * time.Minute
+
 func (s *server) hello(w http.ResponseWriter, r *http.Request) error {
 	b, err := xml.Marshal(twiML{Message: "Hello from Go"})
 	if err != nil {
 		return err
 	}
+	webapphttp.CachePublic(w, r, helloMaxAge)
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	io.WriteString(w, xml.Header)
 	w.Write(b)

@@ -2,7 +2,6 @@ package localsite
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -10,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,8 +21,9 @@ import (
 
 // edge answers viewer requests as the CloudFront distribution does: it
 // picks the behaviour, refuses methods it does not allow, runs the viewer
-// functions, sends the origin what the policies forward, and applies the
-// response headers policy, custom error responses and compression.
+// functions, answers from its cache or sends the origin what the policies
+// forward, and applies the response headers policy, custom error responses
+// and compression.
 type edge struct {
 	site      *Site
 	functions functionRunner // CloudFront Functions
@@ -35,13 +34,15 @@ type edge struct {
 	// bodyTimeout is how long a viewer has to send its body once its
 	// headers are in (viewerBodyTimeout).
 	bodyTimeout time.Duration
+	// cache holds the responses the behaviours' cache policies keep.
+	cache *edgeCache
 }
 
 // newEdge returns the distribution's handler for site: invoke runs the
 // functions behind its API origins, functions its CloudFront Functions (nil
 // when it has none), tap sees every event sent to a function.
 func newEdge(site *Site, invoke invoker, functions functionRunner, tap func([]byte), log io.Writer) *edge {
-	e := &edge{site: site, functions: functions, api: map[*RestAPI]http.Handler{}, log: log, edgeAddr: "127.0.0.1:443", bodyTimeout: viewerBodyTimeout}
+	e := &edge{site: site, functions: functions, api: map[*RestAPI]http.Handler{}, log: log, edgeAddr: "127.0.0.1:443", bodyTimeout: viewerBodyTimeout, cache: newEdgeCache(time.Now)}
 	for _, b := range site.Behaviors {
 		if api := b.Origin.API; api != nil && e.api[api] == nil {
 			e.api[api] = &apiGateway{api: api, invoke: invoke, tap: tap, log: log, now: time.Now}
@@ -117,7 +118,7 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	resp := e.fetch(r.Context(), b, req, requestID)
+	resp := e.fetchThroughCache(r.Context(), b, req, requestID)
 	if resp.status >= 400 {
 		resp = e.customError(r.Context(), resp, req, requestID)
 	}
@@ -131,8 +132,8 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if b.Compress && b.Compression {
-		compress(resp, r)
+	if b.Compress {
+		compress(resp, b.Cache.encoding(req.header.Get("Accept-Encoding")))
 	}
 	notModified(resp, r)
 	e.send(w, r, b, resp, requestID)
@@ -196,6 +197,10 @@ type response struct {
 	// length is the origin's Content-Length, which a HEAD response keeps
 	// without a body; every other response is sent with its body's length.
 	length string
+	// hit says the edge's cache answered, age seconds after it stored the
+	// response.
+	hit bool
+	age int
 }
 
 // write writes resp to w as it is.
@@ -205,6 +210,26 @@ func (resp *response) write(w http.ResponseWriter) {
 	}
 	w.WriteHeader(resp.status)
 	w.Write(resp.body)
+}
+
+// fetchThroughCache answers a GET or HEAD from the cache when the
+// behaviour's cache policy has a fresh response under req's key, and
+// otherwise fetches it from the origin, storing a GET's response for as
+// long as the policy, its Cache-Control and error caching allow.
+func (e *edge) fetchThroughCache(ctx context.Context, b *Behavior, req *viewerRequest, requestID string) *response {
+	if !b.Cache.caches() || (req.method != http.MethodGet && req.method != http.MethodHead) {
+		return e.fetch(ctx, b, req, requestID)
+	}
+	key := cacheKey(b, req)
+	if resp, age, ok := e.cache.lookup(key); ok {
+		resp.hit, resp.age = true, age
+		return resp
+	}
+	resp := e.fetch(ctx, b, req, requestID)
+	if req.method == http.MethodGet {
+		e.cache.store(key, e.site, b, resp)
+	}
+	return resp
 }
 
 // fetch sends the origin request that CloudFront would send for req and
@@ -273,6 +298,7 @@ func (e *edge) originRequest(ctx context.Context, b *Behavior, req *viewerReques
 			}
 		case strings.HasPrefix(lk, "cloudfront-"):
 			// A viewer cannot send CloudFront's headers: CloudFront sets them.
+		case lk == "authorization" && !b.Cache.forwardsAuthorization(req.method):
 		case f.headers.includes(lk):
 			h[http.CanonicalHeaderKey(k)] = vs
 		}
@@ -391,45 +417,6 @@ func (e *edge) customError(ctx context.Context, resp *response, req *viewerReque
 	return resp
 }
 
-// compressible are the content types CloudFront compresses.
-var compressible = []string{
-	"application/dash+xml", "application/eot", "application/font", "application/font-sfnt", "application/javascript",
-	"application/json", "application/opentype", "application/otf", "application/pdf", "application/pkcs7-mime",
-	"application/protobuf", "application/rss+xml", "application/truetype", "application/ttf",
-	"application/vnd.apple.mpegurl", "application/vnd.mapbox-vector-tile", "application/vnd.ms-fontobject",
-	"application/wasm", "application/xhtml+xml", "application/xml", "application/x-font-opentype",
-	"application/x-font-truetype", "application/x-font-ttf", "application/x-httpd-cgi", "application/x-javascript",
-	"application/x-mpegurl", "application/x-opentype", "application/x-otf", "application/x-perl",
-	"application/x-ttf", "font/eot", "font/opentype", "font/otf", "font/ttf", "image/svg+xml", "text/css",
-	"text/csv", "text/html", "text/javascript", "text/js", "text/plain", "text/richtext",
-	"text/tab-separated-values", "text/xml", "text/x-script", "text/x-component", "text/x-java-source",
-}
-
-// compress gzips a response as CloudFront does for a viewer that accepts
-// gzip: compressible types, 1,000 to 10,000,000 bytes, not already encoded.
-// (CloudFront prefers Brotli when the viewer takes both; the local site
-// only speaks gzip.)
-func compress(resp *response, r *http.Request) {
-	if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") || resp.header.Get("Content-Encoding") != "" ||
-		len(resp.body) < 1000 || len(resp.body) > 10_000_000 || resp.status != http.StatusOK {
-		return
-	}
-	mt, _, _ := mime.ParseMediaType(resp.header.Get("Content-Type"))
-	if !slices.Contains(compressible, mt) {
-		return
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(resp.body)
-	zw.Close()
-	resp.body = buf.Bytes()
-	resp.header.Set("Content-Encoding", "gzip")
-	resp.header.Add("Vary", "Accept-Encoding")
-	if etag := resp.header.Get("ETag"); strings.HasPrefix(etag, `"`) {
-		resp.header.Set("ETag", "W/"+etag)
-	}
-}
-
 // send writes the response with the headers CloudFront adds.
 func (e *edge) send(w http.ResponseWriter, r *http.Request, b *Behavior, resp *response, requestID string) {
 	h := w.Header()
@@ -445,7 +432,10 @@ func (e *edge) send(w http.ResponseWriter, r *http.Request, b *Behavior, resp *r
 	default:
 		h.Set("Content-Length", fmt.Sprint(len(resp.body)))
 	}
-	h.Set("X-Cache", cacheStatus(resp.status))
+	h.Set("X-Cache", cacheStatus(resp))
+	if resp.hit {
+		h.Set("Age", fmt.Sprint(resp.age))
+	}
 	h.Set("Via", "1.1 "+e.site.DomainName+" (CloudFront)")
 	h.Set("X-Amz-Cf-Pop", "LOCAL1-P1")
 	h.Set("X-Amz-Cf-Id", requestID)
@@ -455,11 +445,14 @@ func (e *edge) send(w http.ResponseWriter, r *http.Request, b *Behavior, resp *r
 	}
 }
 
-func cacheStatus(status int) string {
-	if status >= 400 {
+func cacheStatus(resp *response) string {
+	switch {
+	case resp.status >= 400:
 		return "Error from cloudfront"
+	case resp.hit:
+		return "Hit from cloudfront"
 	}
-	return "Miss from cloudfront" // the local site caches nothing
+	return "Miss from cloudfront"
 }
 
 // cloudFrontError answers with CloudFront's own error page.

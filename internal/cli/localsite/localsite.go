@@ -517,7 +517,8 @@ func (i *instance) describe(stack *assembly.Stack, asm *assembly.Assembly) {
 	for _, w := range s.Warnings {
 		i.note("NOT EMULATED: %s", w)
 	}
-	i.note("not emulated anywhere: caching (every response is a miss), TLS (loopback speaks HTTP), geolocation headers, WAF, IAM permissions")
+	i.note("caching: each behaviour's cache policy, in memory (key, TTLs from Cache-Control, gzip and Brotli), and error caching (ErrorCachingMinTTL, else 10 s)")
+	i.note("not emulated anywhere: TLS (loopback speaks HTTP), geolocation headers, WAF, IAM permissions")
 }
 
 func originName(o *Origin) string {

@@ -46,7 +46,7 @@ type Behavior struct {
 	Compress             bool
 	Origin               *Origin
 	Forward              forwarding       // what reaches the origin: cache policy ∪ origin request policy
-	Compression          bool             // the cache policy lets CloudFront compress (gzip)
+	Cache                cacheRule        // the cache policy: key, TTLs, compression
 	ResponseHeaders      *responseHeaders // nil without a policy
 	ViewerRequest        *ViewerFunction
 	ViewerResponse       *ViewerFunction
@@ -69,6 +69,9 @@ type ErrorResponse struct {
 	ErrorCode        int
 	ResponseCode     int
 	ResponsePagePath string
+	// CachingMinTTL is how long CloudFront keeps the error at least:
+	// ErrorCachingMinTTL, CloudFront's 10 seconds when the template has none.
+	CachingMinTTL time.Duration
 }
 
 // ViewerFunction is a CloudFront Function.
@@ -297,9 +300,10 @@ func (d *deriver) distribution(raw any) error {
 		CacheBehaviors       []behaviorConfig
 		DefaultRootObject    string
 		CustomErrorResponses []struct {
-			ErrorCode        flexInt
-			ResponseCode     flexInt
-			ResponsePagePath string
+			ErrorCode          flexInt
+			ResponseCode       flexInt
+			ResponsePagePath   string
+			ErrorCachingMinTTL *flexInt
 		}
 		OriginGroups json.RawMessage
 	}
@@ -324,7 +328,11 @@ func (d *deriver) distribution(raw any) error {
 	d.site.DomainName, _ = domain.(string)
 	d.site.DefaultRootObject = cfg.DefaultRootObject
 	for _, e := range cfg.CustomErrorResponses {
-		d.site.ErrorResponses = append(d.site.ErrorResponses, ErrorResponse{int(e.ErrorCode), int(e.ResponseCode), e.ResponsePagePath})
+		er := ErrorResponse{ErrorCode: int(e.ErrorCode), ResponseCode: int(e.ResponseCode), ResponsePagePath: e.ResponsePagePath, CachingMinTTL: defaultErrorCachingMinTTL}
+		if e.ErrorCachingMinTTL != nil {
+			er.CachingMinTTL = time.Duration(*e.ErrorCachingMinTTL) * time.Second
+		}
+		d.site.ErrorResponses = append(d.site.ErrorResponses, er)
 	}
 
 	origins := map[string]*Origin{}
@@ -394,9 +402,10 @@ func (d *deriver) behavior(bc behaviorConfig, origins map[string]*Origin) (*Beha
 	var err error
 	switch {
 	case bc.CachePolicyId != "":
-		if b.Forward, b.Compression, err = d.cachePolicy(bc.CachePolicyId); err != nil {
+		if b.Cache, err = d.cachePolicy(bc.CachePolicyId); err != nil {
 			return nil, err
 		}
+		b.Forward = b.Cache.key
 	case bc.ForwardedValues != nil:
 		fv := bc.ForwardedValues
 		b.Forward.headers = list("whitelist", fv.Headers)

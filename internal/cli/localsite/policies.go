@@ -102,16 +102,15 @@ func (f forwarding) wantsCloudFront(name string) bool {
 	return f.allCloudFront || slices.Contains(f.cloudFrontHeaders, strings.ToLower(name))
 }
 
-// Managed cache policies: what each puts in the cache key (and so forwards)
-// and whether it lets CloudFront compress.
+// Managed cache policies: what each puts in the cache key (and so
+// forwards), its TTLs and whether it lets CloudFront compress.
 var managedCachePolicies = map[string]struct {
-	name     string
-	forward  forwarding
-	compress bool
+	name string
+	rule cacheRule
 }{
-	"658327ea-f89d-4fab-a63d-7e88639e58f6": {"CachingOptimized", forwarding{}, true},
-	"4135ea2d-6df8-44a3-9df3-4b5a84be39ad": {"CachingDisabled", forwarding{}, false},
-	"b2884449-e4de-46a7-ac36-70bc7f1ddd6d": {"CachingOptimizedForUncompressedObjects", forwarding{}, false},
+	"658327ea-f89d-4fab-a63d-7e88639e58f6": {"CachingOptimized", cacheRule{minTTL: 1, defaultTTL: 86400, maxTTL: 31536000, gzip: true, brotli: true}},
+	"4135ea2d-6df8-44a3-9df3-4b5a84be39ad": {"CachingDisabled", cacheRule{}},
+	"b2884449-e4de-46a7-ac36-70bc7f1ddd6d": {"CachingOptimizedForUncompressedObjects", cacheRule{minTTL: 1, defaultTTL: 86400, maxTTL: 31536000}},
 }
 
 // Managed origin request policies. AllViewerExceptHostHeader and
@@ -129,28 +128,35 @@ var managedOriginRequestPolicies = map[string]struct {
 	"bf0718e1-ba1e-49d1-88b1-f726733018ae": {"HostHeaderOnly", forwarding{headers: list("whitelist", []string{"host"})}},
 }
 
-func (d *deriver) cachePolicy(id string) (forwarding, bool, error) {
+func (d *deriver) cachePolicy(id string) (cacheRule, error) {
 	if p, ok := managedCachePolicies[id]; ok {
-		return p.forward, p.compress, nil
+		return p.rule, nil
 	}
 	logical, ok := d.stack.Lookup(id, "AWS::CloudFront::CachePolicy")
 	if !ok {
-		return forwarding{}, false, fmt.Errorf("cache policy %s is neither in stack %s nor a managed policy the local site knows", id, d.stack.Name)
+		return cacheRule{}, fmt.Errorf("cache policy %s is neither in stack %s nor a managed policy the local site knows", id, d.stack.Name)
 	}
 	r, _ := d.stack.Resource(logical)
 	var p struct {
 		CachePolicyConfig struct {
+			MinTTL, DefaultTTL, MaxTTL               flexInt
 			ParametersInCacheKeyAndForwardedToOrigin struct {
 				policyParameters
-				EnableAcceptEncodingGzip flexBool
+				EnableAcceptEncodingGzip   flexBool
+				EnableAcceptEncodingBrotli flexBool
 			}
 		}
 	}
 	if err := d.stack.Decode(r.Properties, &p); err != nil {
-		return forwarding{}, false, fmt.Errorf("cache policy %s: %w", logical, err)
+		return cacheRule{}, fmt.Errorf("cache policy %s: %w", logical, err)
 	}
-	k := p.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin
-	return k.forwarding(), bool(k.EnableAcceptEncodingGzip), nil
+	c := p.CachePolicyConfig
+	k := c.ParametersInCacheKeyAndForwardedToOrigin
+	return cacheRule{
+		key:    k.forwarding(),
+		minTTL: int64(c.MinTTL), defaultTTL: int64(c.DefaultTTL), maxTTL: int64(c.MaxTTL),
+		gzip: bool(k.EnableAcceptEncodingGzip), brotli: bool(k.EnableAcceptEncodingBrotli),
+	}, nil
 }
 
 // policyParameters are the headers, cookies and query strings a cache

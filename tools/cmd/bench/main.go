@@ -15,6 +15,9 @@
 //	synth      make synth, twice (the second, warm, is the figure)
 //	test       make test, twice (the second, warm, is the figure)
 //	wrk        wrk against the local server (tools/cmd/dev) on loopback
+//	transfer   the home page's bytes through `webapp local` (CloudFront's
+//	           compression and cache): a first and a repeat visit, beside
+//	           the same visits uncompressed and gzipped
 //	search     search against dynalite at 1k, 10k and 50k todos (-search-sizes):
 //	           the index's first page beside the scan it replaced, latency
 //	           and items read; and the write units of a create
@@ -72,6 +75,7 @@ var steps = []struct {
 	{"synth", (*runner).synth},
 	{"test", (*runner).test},
 	{"wrk", (*runner).wrk},
+	{"transfer", (*runner).transfer},
 	{"search", (*runner).search},
 }
 
