@@ -45,9 +45,10 @@ synth: deps ## synthesize the stacks into cdk.out and summarize what would be de
 
 GO_FILES = $(shell find . -name '*.go' -not -path './node_modules/*')
 
-test: deps system-deps ## run every test: unit, DynamoDB against dynalite, templates (assertions, snapshots, cdk-nag, validator), browser
+test: deps system-deps ## run every test: unit, DynamoDB against dynalite, templates (assertions, snapshots, cdk-nag, validator), browser, workflows (actionlint)
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
+	go tool actionlint
 	go test ./...
 	cd examples/reuse && go vet ./... && go test ./...
 
