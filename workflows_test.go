@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,5 +68,36 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 				t.Errorf("actionlint on a deploy.yml with %q: %v\n%s\nwant a failure saying %q", tt.new, err, out, tt.want)
 			}
 		})
+	}
+}
+
+// TestDeployReadsTheSiteUrlOutput keeps deploy.yml's smoke test pointed at
+// the site: the output key it selects from cdk deploy's outputs file
+// (startswith("SiteSiteUrl")) is exactly one output of the site's stack.
+func TestDeployReadsTheSiteUrlOutput(t *testing.T) {
+	deploy, err := os.ReadFile(filepath.Join(".github", "workflows", "deploy.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "SiteSiteUrl"
+	if !strings.Contains(string(deploy), `startswith("`+prefix+`")`) {
+		t.Fatalf("deploy.yml does not select the output %s…", prefix)
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "no-domain.GoWebApp-v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct{ Outputs map[string]any }
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var matching []string
+	for k := range tpl.Outputs {
+		if strings.HasPrefix(k, prefix) {
+			matching = append(matching, k)
+		}
+	}
+	if len(matching) != 1 {
+		t.Errorf("outputs starting with %s: %v, want exactly one, the site's URL", prefix, matching)
 	}
 }
