@@ -28,14 +28,20 @@ func trust(provider any, subjects ...string) map[string]any {
 	}})}
 }
 
-// mayOnlyAssume is the only statement a role's policy may have.
-func mayOnlyAssume(roleNamePattern string) map[string]any {
+// mayOnlyAssume is the only statement a role's policy may have: assuming
+// the roles of the account whose names match roleNamePattern, in the
+// stack's partition (a literal or a reference, as the feature flags decide).
+func mayOnlyAssume(stack awscdk.Stack, roleNamePattern string) map[string]any {
 	return map[string]any{"PolicyDocument": map[string]any{"Statement": assertions.Match_Exact([]any{map[string]any{
 		"Action": []any{"sts:AssumeRole", "sts:TagSession"}, "Effect": "Allow",
-		"Resource": "arn:aws:iam::123456789012:role/" + roleNamePattern,
+		"Resource": stack.Resolve(jsii.String("arn:" + *stack.Partition() + ":iam::123456789012:role/" + roleNamePattern)),
 	}})}}
 }
 
+// TestGitHubDeployStackTrustsOnlyTheChosenRefs: the roles trust GitHub's
+// tokens for STS with the subjects of the props only, may do nothing but
+// assume bootstrap roles (the diff role only the lookup role), and pass
+// the gates.
 func TestGitHubDeployStackTrustsOnlyTheChosenRefs(t *testing.T) {
 	stack := NewGitHubDeployStack(cdktest.NewApp(t, nil), "GitHubDeploy", &GitHubDeployStackProps{
 		StackProps: awscdk.StackProps{Env: testAccount},
@@ -78,10 +84,10 @@ func TestGitHubDeployStackTrustsOnlyTheChosenRefs(t *testing.T) {
 	// only the lookup role.
 	cdktest.Count(t, tpl, "AWS::IAM::Policy", 2)
 	cdktest.Has(t, tpl, "AWS::IAM::Policy", assertions.Match_ObjectLike(&map[string]any{
-		"Roles": []any{map[string]any{"Ref": role("DeployRole")}}, "PolicyDocument": mayOnlyAssume("cdk-hnb659fds-*-123456789012-*")["PolicyDocument"],
+		"Roles": []any{map[string]any{"Ref": role("DeployRole")}}, "PolicyDocument": mayOnlyAssume(stack.Stack, "cdk-hnb659fds-*-123456789012-*")["PolicyDocument"],
 	}))
 	cdktest.Has(t, tpl, "AWS::IAM::Policy", assertions.Match_ObjectLike(&map[string]any{
-		"Roles": []any{map[string]any{"Ref": role("DiffRole")}}, "PolicyDocument": mayOnlyAssume("cdk-hnb659fds-lookup-role-123456789012-*")["PolicyDocument"],
+		"Roles": []any{map[string]any{"Ref": role("DiffRole")}}, "PolicyDocument": mayOnlyAssume(stack.Stack, "cdk-hnb659fds-lookup-role-123456789012-*")["PolicyDocument"],
 	}))
 	outputs := cdktest.Outputs(tpl)
 	for _, name := range []string{"DeployRoleArn", "DiffRoleArn"} {
@@ -89,6 +95,12 @@ func TestGitHubDeployStackTrustsOnlyTheChosenRefs(t *testing.T) {
 			t.Errorf("no output %s among %v", name, outputs)
 		}
 	}
+}
+
+// TestGitHubDeployStackUnderDefaultFlags: an importer's app may set no
+// feature flag; the stack's trust, permissions and gates hold there too.
+func TestGitHubDeployStackUnderDefaultFlags(t *testing.T) {
+	cdktest.RunWithDefaultFlags(t, "^TestGitHubDeployStackTrustsOnlyTheChosenRefs$")
 }
 
 func TestGitHubDeployStackDefaultsToMainWithoutDiffRole(t *testing.T) {
@@ -119,7 +131,7 @@ func TestGitHubDeployStackReusesTheAccountsProvider(t *testing.T) {
 	cdktest.Has(t, tpl, "AWS::IAM::Role", map[string]any{
 		"AssumeRolePolicyDocument": trust(arn, "repo:gowebapp/webapp:ref:refs/heads/main"),
 	})
-	cdktest.Has(t, tpl, "AWS::IAM::Policy", mayOnlyAssume("cdk-team1-*-123456789012-*"))
+	cdktest.Has(t, tpl, "AWS::IAM::Policy", mayOnlyAssume(stack.Stack, "cdk-team1-*-123456789012-*"))
 }
 
 func TestGitHubDeployStackFailsOnPatternsThatLetOthersIn(t *testing.T) {
