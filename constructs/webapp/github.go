@@ -221,6 +221,7 @@ func (p *GitHubDeployStackProps) validate(path string) error {
 	add := func(format string, args ...any) {
 		problems = append(problems, "webapp "+path+": GitHubDeployStack "+fmt.Sprintf(format, args...))
 	}
+	repositoryOK := false
 	switch r := p.Repository; {
 	case r == "":
 		add("Repository is required: the GitHub repository whose workflows deploy, owner/name")
@@ -228,18 +229,21 @@ func (p *GitHubDeployStackProps) validate(path string) error {
 		add("Repository %q has a wildcard, which would let in other repositories: name one, owner/name", r)
 	case !gitHubRepository.MatchString(r):
 		add("Repository %q is not owner/name: give the GitHub repository, e.g. gowebapp/webapp", r)
+	default:
+		repositoryOK = true
 	}
 	names := func(prop string, list []string) {
 		for i, n := range list {
-			if n == "" || strings.ContainsAny(n, ": \t\n") {
-				add("%s[%d] %q is not a name: give it without spaces or ':'", prop, i, n)
+			// A ':' would start another part of the subject.
+			if strings.TrimSpace(n) == "" || strings.ContainsAny(n, ":\n") {
+				add("%s[%d] %q is not a name: give it, without ':'", prop, i, n)
 			}
 		}
 	}
 	names("Branches", p.Branches)
 	names("Tags", p.Tags)
 	names("Environments", p.Environments)
-	if p.Repository != "" && len(problems) == 0 {
+	if repositoryOK {
 		prefix := p.subjectPrefix()
 		for i, s := range p.Subjects {
 			rest, ok := strings.CutPrefix(s, prefix)

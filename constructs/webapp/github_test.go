@@ -158,7 +158,11 @@ func TestGitHubDeployStackFailsOnPatternsThatLetOthersIn(t *testing.T) {
 			`Subjects[0] "repo:gowebapp/webapp:pull_request" would let pull requests deploy: set PullRequests`},
 		{"BranchWithColon", func(p *GitHubDeployStackProps) { p.Branches = []string{"main:environment:prod"} },
 			`Branches[0] "main:environment:prod" is not a name`},
-		{"EmptyEnvironment", func(p *GitHubDeployStackProps) { p.Environments = []string{""} }, `Environments[0] "" is not a name`},
+		{"EmptyEnvironment", func(p *GitHubDeployStackProps) { p.Environments = []string{" "} }, `Environments[0] " " is not a name`},
+		{"SubjectBesideABadBranch", func(p *GitHubDeployStackProps) {
+			p.Branches, p.Subjects = []string{""}, []string{"repo:other/repo:ref:refs/heads/main"}
+		},
+			`Subjects[0] "repo:other/repo:ref:refs/heads/main" would let in other repositories' workflows`},
 		{"Qualifier", func(p *GitHubDeployStackProps) { p.BootstrapQualifier = "my-qualifier" },
 			`BootstrapQualifier "my-qualifier" is not a bootstrap qualifier`},
 		{"ProviderArn", func(p *GitHubDeployStackProps) { p.ProviderArn = "arn:aws:iam::123456789012:oidc-provider/example.com" },
