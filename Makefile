@@ -45,11 +45,19 @@ synth: deps ## synthesize the stacks into cdk.out and summarize what would be de
 
 GO_FILES = $(shell find . -name '*.go' -not -path './node_modules/*')
 
-test: deps system-deps ## run every test: unit, DynamoDB against dynalite, templates (assertions, snapshots, cdk-nag, validator), browser
+test: deps system-deps ## run every test: unit, DynamoDB against dynalite, templates (assertions, snapshots, cdk-nag, validator), browser, workflows (actionlint)
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
+	go tool actionlint
 	go test ./...
 	cd examples/reuse && go vet ./... && go test ./...
+
+# The deployed site to smoke-test: the SiteUrl output of its stack.
+SITE_URL ?=
+.PHONY: smoke
+smoke: $(GO_STAMP) ## run the browser smoke tests against a deployed site: make smoke SITE_URL=https://… (make test runs them locally)
+	@[ -n "$(SITE_URL)" ] || { echo "make smoke needs the site's address: make smoke SITE_URL=https://… (its stack's SiteUrl output)"; exit 2; }
+	go test ./tools/e2e -count=1 -run '^TestSmoke$$' -v -args -site-url='$(SITE_URL)'
 
 # How long each fuzz target runs, e.g. make fuzz FUZZTIME=10m. One target at a
 # time: each already uses every core. `make test` runs only their seed corpora.

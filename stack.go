@@ -12,7 +12,12 @@
 //	                domainName, e.g. example.com,shop.example.com
 //	originSecretVersionId  pins the origin key to a secret version (rotation)
 //
-// The last five override the stage's own settings.
+// The last five override the stage's own settings. Two more add the stack
+// that GitHub's workflows deploy through, deployed once by hand:
+//
+//	githubRepository  owner/name: adds the stack GitHub's workflows deploy
+//	                through (GoWebApp-GitHubDeploy, see NewGitHubDeploy)
+//	githubOidcProviderArn  the account's GitHub OIDC provider, if it has one
 //
 // Account and region follow the CDK convention: CDK_DEPLOY_ACCOUNT and
 // CDK_DEPLOY_REGION when set (to target an environment explicitly), else
@@ -213,5 +218,9 @@ func main() {
 		os.Exit(1)
 	}
 	NewSite(app, cfg)
+	if _, err := NewGitHubDeploy(app, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	app.Synth(nil)
 }

@@ -7,6 +7,9 @@
 // source; otherwise the tests synthesize into a directory of their own, so
 // that they never test stale code nor write over cdk.out while someone else
 // reads it.
+//
+// With -site-url (make smoke SITE_URL=…) no local site starts: TestSmoke
+// runs against that deployed site, and every other test skips.
 package e2e
 
 import (
@@ -16,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +29,8 @@ import (
 
 	"github.com/gowebapp/webapp/internal/cli/localsite"
 )
+
+var siteURL = flag.String("site-url", "", "run TestSmoke against this deployed site, e.g. https://d111111abcdef8.cloudfront.net/, instead of the tests against a local site")
 
 var (
 	site    *localsite.Local
@@ -47,6 +53,16 @@ func run(m *testing.M) int {
 	if root, err = filepath.Abs("../.."); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if *siteURL != "" {
+		if u, err := url.Parse(*siteURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fmt.Fprintf(os.Stderr, "e2e: -site-url %q is not a site's URL: give the stack's SiteUrl output, https://…/\n", *siteURL)
+			return 2
+		}
+		fmt.Fprintf(os.Stderr, "e2e: smoke tests against %s (no local site)\n", *siteURL)
+		code := m.Run()
+		closeBrowser()
+		return code
 	}
 	opts := localsite.Options{Dir: root, Addr: "127.0.0.1:0", Log: siteLog, Tap: events.add, Synth: localsite.SynthNever}
 	st, err := localsite.CheckStale(root, filepath.Join(root, "cdk.out"))
@@ -82,13 +98,28 @@ func run(m *testing.M) int {
 	return code
 }
 
-// requireSite returns the running site, or skips in -short mode.
+// requireSite returns the running local site, or skips in -short mode and
+// against a deployed site (-site-url).
 func requireSite(t *testing.T) *localsite.Local {
 	t.Helper()
+	if *siteURL != "" {
+		t.Skip("-site-url: only TestSmoke runs against a deployed site")
+	}
 	if site == nil {
 		t.Skip("-short: the local site is not started")
 	}
 	return site
+}
+
+// baseURL is the address of the site under test, without its trailing
+// slash: the deployed one (-site-url) or the local one. It skips in -short
+// mode, where there is neither.
+func baseURL(t *testing.T) string {
+	t.Helper()
+	if *siteURL != "" {
+		return strings.TrimSuffix(*siteURL, "/")
+	}
+	return strings.TrimSuffix(requireSite(t).URL, "/")
 }
 
 // lockedBuffer is a buffer for the site's log, written from many goroutines.
