@@ -77,10 +77,12 @@ dev: deps ## run the site on http://127.0.0.1:8080 (or $PORT) with dynalite as D
 
 # Debian packages of the local site and the browser tests: qemu-user runs the
 # linux/arm64 function on other processors; chromium and fonts-noto-cjk (for
-# Japanese) run the browser tests. Installed when missing if apt-get can run
-# (as root, e.g. in CI); otherwise a loud message: the browser tests then skip
-# saying why, and make local rebuilds the function for this machine.
-SYSTEM_PKGS := qemu-user chromium fonts-noto-cjk
+# Japanese) run the browser tests; shellcheck lets actionlint check the
+# workflows' run: scripts (without it actionlint skips them silently).
+# Installed when missing if apt-get can run (as root, e.g. in CI); otherwise a
+# loud message: the browser tests then skip saying why, and make local
+# rebuilds the function for this machine.
+SYSTEM_PKGS := qemu-user chromium fonts-noto-cjk shellcheck
 .PHONY: local system-deps
 system-deps: ## install qemu-user, chromium and fonts-noto-cjk when missing (as root, with apt-get)
 	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done); \
