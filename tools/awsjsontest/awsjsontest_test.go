@@ -41,7 +41,6 @@ func post(t *testing.T, s *Server, signedBody, sentBody string) (int, string) {
 
 func sha256Hex(s string) string { return hex.EncodeToString(sha256Sum(s)) }
 
-
 func TestServerVerifiesTheSignatureOverTheBody(t *testing.T) {
 	s := New(t)
 	s.PutParameter("/a", Parameter{Value: "v"})
