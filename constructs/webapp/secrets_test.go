@@ -166,7 +166,7 @@ func TestFunctionMayReadExactlyItsSecrets(t *testing.T) {
 		`Allow "kms:Decrypt" on "` + secretsKeyARN + `" if {"StringEquals":{"kms:ViaService":"ssm.eu-west-1.amazonaws.com"}}`,
 		`Allow "secretsmanager:GetSecretValue" on ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-??????","` + partnerSecretARN + `",{"Ref":"` + secret + `"}]`,
 		`Allow "ssm:GetParameter" on ["arn:aws:ssm:eu-west-1:123456789012:parameter/app/api-key","arn:aws:ssm:eu-west-1:123456789012:parameter/app/twilio"]`,
-		`Allow ["logs:CreateLogStream","logs:PutLogEvents"] on {"Fn::GetAtt":["SiteFunctionLogs` /* prefix */,
+		`Allow ["logs:CreateLogStream","logs:PutLogEvents"] on {"Fn::GetAtt":["SiteFunctionLogs`, /* prefix */
 	}
 	if len(got) != len(want) {
 		t.Fatalf("the function's role has %d statements, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
