@@ -49,8 +49,8 @@ type Options struct {
 	// for a local site whose function signs with whatever its environment
 	// holds.
 	Credentials *aws.Credentials
-	// Region is the region of the ARNs the server makes up, and the only
-	// one in a signature's scope it accepts.
+	// Region is the region of the ARNs the server makes up and, with
+	// Credentials, the only one in a signature's scope it accepts.
 	// Default: us-east-1.
 	Region string
 }
@@ -251,15 +251,15 @@ func (s *Server) verify(r *http.Request, body []byte, req *Request) *awsError {
 	}
 	req.AccessKeyID, req.Region, req.Service = scope[0], scope[2], scope[3]
 	req.SignedHeaders = strings.Split(fields["SignedHeaders"], ";")
-	if req.Region != s.opts.Region {
-		return denied("the signature's region is %s, the server's %s", req.Region, s.opts.Region)
-	}
 	if want := map[string]string{TargetGetParameter: "ssm", TargetGetSecretValue: "secretsmanager"}[req.Target]; want != "" && req.Service != want {
 		return denied("%s is signed for service %s, not %s", req.Target, req.Service, want)
 	}
 	creds := s.opts.Credentials
 	if creds == nil {
 		return nil
+	}
+	if req.Region != s.opts.Region {
+		return denied("the signature's region is %s, the server's %s", req.Region, s.opts.Region)
 	}
 	if req.AccessKeyID != creds.AccessKeyID {
 		return &awsError{status: http.StatusBadRequest, Type: "UnrecognizedClientException", Msg: "The security token included in the request is invalid."}

@@ -17,9 +17,9 @@ func (s *server) serveSecrets() (func() error, error) {
 	if err != nil || len(secrets) == 0 {
 		return nil, err
 	}
-	refs := make(map[string]string, len(secrets))
+	refs := make(map[string][]string, len(secrets))
 	for _, sec := range secrets {
-		refs[sec.Name] = localsecrets.DevReference(sec.Name)
+		refs[sec.Name] = []string{localsecrets.DevReference(sec.Name)}
 	}
 	srv, err := localsecrets.Serve(secrets, refs)
 	if err != nil {
@@ -27,7 +27,7 @@ func (s *server) serveSecrets() (func() error, error) {
 	}
 	s.env = append(s.env, srv.Env()...)
 	for _, sec := range secrets {
-		s.env = append(s.env, webappsecret.EnvName(sec.Name)+"="+refs[sec.Name])
+		s.env = append(s.env, webappsecret.EnvName(sec.Name)+"="+localsecrets.DevReference(sec.Name))
 	}
 	for _, note := range srv.Notes() {
 		s.printf("%s\n", note)

@@ -141,24 +141,25 @@ type Server struct {
 	notes []string
 }
 
-// Serve starts a server with each secret under refs[name], the reference
-// the function's WEBAPP_SECRET_<NAME> holds ("ssm:NAME", a Secrets Manager
-// ARN, or "secretsmanager:ID").
-func Serve(secrets []Secret, refs map[string]string) (*Server, error) {
+// Serve starts a server with each secret under the references refs[name]
+// that functions' WEBAPP_SECRET_<NAME> hold ("ssm:NAME", a Secrets Manager
+// ARN, or "secretsmanager:ID"); two sites may name one secret differently.
+func Serve(secrets []Secret, refs map[string][]string) (*Server, error) {
 	srv, err := awsjsontest.Start(awsjsontest.Options{})
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{srv: srv}
 	for _, sec := range secrets {
-		ref := refs[sec.Name]
-		switch {
-		case strings.HasPrefix(ref, webappsecret.SSMPrefix):
-			srv.PutParameter(strings.TrimPrefix(ref, webappsecret.SSMPrefix), awsjsontest.Parameter{Value: sec.Value})
-		case strings.HasPrefix(ref, webappsecret.SecretsManagerPrefix):
-			srv.PutSecret(strings.TrimPrefix(ref, webappsecret.SecretsManagerPrefix), sec.Value)
-		default:
-			srv.PutSecret(ref, sec.Value)
+		for _, ref := range refs[sec.Name] {
+			switch {
+			case strings.HasPrefix(ref, webappsecret.SSMPrefix):
+				srv.PutParameter(strings.TrimPrefix(ref, webappsecret.SSMPrefix), awsjsontest.Parameter{Value: sec.Value})
+			case strings.HasPrefix(ref, webappsecret.SecretsManagerPrefix):
+				srv.PutSecret(strings.TrimPrefix(ref, webappsecret.SecretsManagerPrefix), sec.Value)
+			default:
+				srv.PutSecret(ref, sec.Value)
+			}
 		}
 		if sec.StandIn {
 			s.notes = append(s.notes, fmt.Sprintf("secret %s is a STAND-IN (%s): give it a value in %s or %s%s", sec.Name, sec.From, File, webappsecret.EnvName(sec.Name), ValueEnvSuffix))

@@ -70,9 +70,9 @@ func TestServedSecretsReachTheReader(t *testing.T) {
 		{Name: "TOKEN", Value: "local-token", From: File},
 		{Name: "KEY", Value: "local-stand-in-for-KEY", From: "made up", StandIn: true},
 	}
-	refs := map[string]string{
-		"TOKEN": DevReference("TOKEN"),
-		"KEY":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
+	refs := map[string][]string{
+		"TOKEN": {DevReference("TOKEN")},
+		"KEY":   {"arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf"},
 	}
 	srv, err := Serve(secrets, refs)
 	if err != nil {
@@ -86,7 +86,7 @@ func TestServedSecretsReachTheReader(t *testing.T) {
 	}
 	r := &webappsecret.Reader{Getenv: func(k string) string {
 		name, _ := strings.CutPrefix(k, webappsecret.EnvPrefix)
-		return refs[name]
+		return refs[name][0]
 	}}
 	for name, want := range map[string]string{"TOKEN": "local-token", "KEY": "local-stand-in-for-KEY"} {
 		if got, err := r.Get(context.Background(), name); err != nil || got != want {
