@@ -7,6 +7,7 @@ import (
 
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/webapphttp"
+	"github.com/gowebapp/webapp/webappsecret"
 )
 
 // apiError is a failure the client may see: a status, Chalice's error code
@@ -56,6 +57,7 @@ func classify(err error) *apiError {
 		api      *apiError
 		tooLarge *http.MaxBytesError
 		invalid  *todo.ValidationError
+		secret   *webappsecret.Error
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -76,6 +78,8 @@ func classify(err error) *apiError {
 		return &apiError{Status: http.StatusConflict, Code: "ConflictError", Message: err.Error()}
 	case todo.Unavailable(err):
 		return errUnavailable
+	case errors.As(err, &secret):
+		return errSecretUnavailable
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: "InternalServerError", Message: "internal server error"}
 }
@@ -87,6 +91,17 @@ var errUnavailable = &apiError{
 	Status:     http.StatusServiceUnavailable,
 	Code:       "ServiceUnavailableError",
 	Message:    "the database is not answering: try again in a few seconds",
+	RetryAfter: retryAfterSeconds,
+}
+
+// errSecretUnavailable is a secret a page needs (webappsecret.Get) that
+// could not be read: its store did not answer, or the deployment lacks it
+// or the permission. Logged with the error, which names the secret and
+// never holds its value; the client is only told to come back.
+var errSecretUnavailable = &apiError{
+	Status:     http.StatusServiceUnavailable,
+	Code:       "ServiceUnavailableError",
+	Message:    "the site cannot read a setting it needs: try again in a few seconds",
 	RetryAfter: retryAfterSeconds,
 }
 
@@ -144,7 +159,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 		if s.debug && !errors.As(err, &ours) {
 			msg += ": " + err.Error()
 		}
-		e = &apiError{Status: e.Status, Code: e.Code, Message: msg}
+		e = &apiError{Status: e.Status, Code: e.Code, Message: msg, RetryAfter: e.RetryAfter}
 	}
 	if e.Allow != "" {
 		w.Header().Set("Allow", e.Allow)
