@@ -22,8 +22,12 @@
 // (five minutes by default) and read again on the first use after that, so a
 // rotated secret reaches every execution environment within the TTL; callers
 // that arrive while a read is under way wait for that one read rather than
-// making their own. The SDK configuration is loaded once, on the first read,
-// and one SSM and one Secrets Manager client serve every secret.
+// making their own. The SDK configuration is loaded once, on the first read
+// (Reader.LoadConfig), and one client serves every secret of both services:
+// the SDK's signer and credentials with the two JSON calls made here, since
+// the SDK's ssm and secretsmanager packages alone would add 2.3 ms and
+// 1.75 MB to every cold start's init (client.go). The package itself has no
+// init work at all.
 //
 // # Failures
 //

@@ -9,10 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go"
 )
 
 // Defaults of a Reader.
@@ -53,14 +49,8 @@ type Reader struct {
 	now func() time.Time // the clock; time.Now unless a test sets it
 
 	mu      sync.Mutex
-	clients *clients
+	client  *client
 	entries map[string]*entry
-}
-
-// clients are the SDK's clients, made once from one configuration.
-type clients struct {
-	ssm *ssm.Client
-	sm  *secretsmanager.Client
 }
 
 // entry is one secret: its value once read, and the read under way.
@@ -152,43 +142,47 @@ func (r *Reader) read(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", &Error{Name: name, Reason: env + " is invalid: " + err.Error()}
 	}
-	cl, err := r.clientsOnce(ctx)
+	cl, err := r.clientOnce(ctx)
 	if err != nil {
 		return "", &Error{Name: name, Reason: "cannot load the AWS configuration", Err: err}
 	}
-	switch src.service {
-	case ssmParameter:
-		out, err := cl.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(src.id), WithDecryption: aws.Bool(true)})
-		if err != nil {
+	if src.service == ssmParameter {
+		var out struct {
+			Parameter *struct {
+				Type  string
+				Value *string
+			}
+		}
+		in := map[string]any{"Name": src.id, "WithDecryption": true}
+		if err := cl.call(ctx, ssmService, "GetParameter", in, &out); err != nil {
 			return "", readError(name, src, err)
 		}
 		switch p := out.Parameter; {
 		case p == nil || p.Value == nil:
 			return "", &Error{Name: name, Reason: src.String() + " was answered without a value"}
-		case p.Type != ssmtypes.ParameterTypeSecureString:
-			return "", &Error{Name: name, Reason: src.String() + " is of type " + string(p.Type) + ", not SecureString: store it encrypted (aws ssm put-parameter --type SecureString --overwrite)"}
+		case p.Type != "SecureString":
+			return "", &Error{Name: name, Reason: src.String() + " is of type " + p.Type + ", not SecureString: store it encrypted (aws ssm put-parameter --type SecureString --overwrite)"}
 		default:
 			return *p.Value, nil
 		}
-	default:
-		out, err := cl.sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(src.id)})
-		if err != nil {
-			return "", readError(name, src, err)
-		}
-		if out.SecretString == nil {
-			return "", &Error{Name: name, Reason: src.String() + " holds binary data and no string: store the secret as a string (SecretString)"}
-		}
-		return *out.SecretString, nil
 	}
+	var out struct{ SecretString *string }
+	if err := cl.call(ctx, secretsManagerService, "GetSecretValue", map[string]any{"SecretId": src.id}, &out); err != nil {
+		return "", readError(name, src, err)
+	}
+	if out.SecretString == nil {
+		return "", &Error{Name: name, Reason: src.String() + " holds binary data and no string: store the secret as a string (SecretString)"}
+	}
+	return *out.SecretString, nil
 }
 
-// clientsOnce makes the SDK's clients from one configuration, loaded on the
-// first call and kept once loaded.
-func (r *Reader) clientsOnce(ctx context.Context) (*clients, error) {
+// clientOnce makes the client of both services from one configuration,
+// loaded on the first call and kept once loaded.
+func (r *Reader) clientOnce(ctx context.Context) (*client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.clients != nil {
-		return r.clients, nil
+	if r.client != nil {
+		return r.client, nil
 	}
 	load := r.LoadConfig
 	if load == nil {
@@ -198,20 +192,20 @@ func (r *Reader) clientsOnce(ctx context.Context) (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.clients = &clients{ssm: ssm.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg)}
-	return r.clients, nil
+	r.client = newClient(cfg, os.Getenv) // the endpoints, as the SDK reads them
+	return r.client, nil
 }
 
 // readError says why the store did not give the value, by the API's error
 // code where it tells.
 func readError(name string, src source, err error) *Error {
 	reason := src.String() + " could not be read"
-	var api smithy.APIError
+	var api *apiError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		reason = src.String() + " did not answer in time"
 	case errors.As(err, &api):
-		switch api.ErrorCode() {
+		switch api.Code {
 		case "ParameterNotFound", "ResourceNotFoundException":
 			reason = src.String() + " does not exist (in this account and region)"
 		case "AccessDeniedException":

@@ -196,7 +196,7 @@ func TestZeroReaderMakesNoClientUntilAGet(t *testing.T) {
 	if _, err := r.Get(context.Background(), "UNSET"); err == nil {
 		t.Fatal("Get of an unset secret succeeded")
 	}
-	if loads.Load() != 0 || r.clients != nil {
+	if loads.Load() != 0 || r.client != nil {
 		t.Errorf("a Get that needs no store loaded the configuration %d times", loads.Load())
 	}
 }
@@ -279,6 +279,17 @@ func TestParseReference(t *testing.T) {
 	for _, bad := range []string{"", "ssm:", "secretsmanager:", "/app/x", "arn:aws:s3:::bucket/key", "hunter2"} {
 		if _, err := parseReference(bad); err == nil {
 			t.Errorf("parseReference(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"A": true, "TWILIO_AUTH_TOKEN": true, "KEY2": true, "A_": true,
+		"": false, "_A": false, "2A": false, "a": false, "TWILIO-TOKEN": false, "TOKEN ": false, "ÄB": false,
+	} {
+		if got := ValidName(name); got != want {
+			t.Errorf("ValidName(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package webappsecret
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -20,13 +19,17 @@ const (
 	SecretsManagerPrefix = "secretsmanager:"
 )
 
-// namePattern is what a secret's name may be: the rest of an environment
-// variable's name, upper case as environment variables are.
-var namePattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
-
 // ValidName reports whether name may name a secret: an upper-case letter,
-// then upper-case letters, digits and '_'.
-func ValidName(name string) bool { return namePattern.MatchString(name) }
+// then upper-case letters, digits and '_' (^[A-Z][A-Z0-9_]*$), the rest of
+// an environment variable's name. A loop, not a regexp compiled at init.
+func ValidName(name string) bool {
+	for i, c := range []byte(name) {
+		if !('A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '_')) {
+			return false
+		}
+	}
+	return name != ""
+}
 
 // EnvName is the environment variable of the secret's reference.
 func EnvName(name string) string { return EnvPrefix + name }

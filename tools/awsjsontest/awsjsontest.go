@@ -90,6 +90,7 @@ type Server struct {
 	parameters map[string]Parameter
 	secrets    map[string]string
 	requests   []Request
+	failures   []awsError
 }
 
 // Start listens on a free loopback port and serves until Close.
@@ -136,6 +137,17 @@ func (s *Server) PutSecret(id, value string) {
 	s.secrets[id] = value
 }
 
+// Fail answers the next n requests with the error code (such as
+// "ThrottlingException") and HTTP status, as a service that throttles or
+// fails; they are still kept in Requests.
+func (s *Server) Fail(n, status int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures = append(s.failures, awsError{status: status, Type: code, Msg: "awsjsontest: " + code})
+	}
+}
+
 // Requests returns the requests received so far, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -161,9 +173,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	verr := s.verify(r, body, &req)
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
+	var fail *awsError
+	if len(s.failures) > 0 && verr == nil {
+		fail, s.failures = &s.failures[0], s.failures[1:]
+	}
 	s.mu.Unlock()
 	if verr != nil {
 		writeJSON(w, verr.status, verr)
+		return
+	}
+	if fail != nil {
+		writeJSON(w, fail.status, fail)
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
