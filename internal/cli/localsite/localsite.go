@@ -12,6 +12,9 @@
 //     function's architecture is not this machine's);
 //   - CloudFront Functions run from their code in a node process;
 //   - DynamoDB tables in dynalite, created from their key schemas;
+//   - the secrets a function reads with webappsecret (WEBAPP_SECRET_<NAME>)
+//     from a local SSM and Secrets Manager server, with this machine's
+//     values or stand-ins (package localsecrets);
 //   - every value a deployment would make up (names, ids, ARNs, secrets)
 //     replaced by a local stand-in, consistently.
 //
