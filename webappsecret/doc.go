@@ -19,10 +19,14 @@
 //
 // A secret is read on its first use, not at init: a cold start makes no
 // client and no network call for it. The value is kept for the Reader's TTL
-// (five minutes by default) and read again on the first use after that, so a
-// rotated secret reaches every execution environment within the TTL; callers
-// that arrive while a read is under way wait for that one read rather than
-// making their own. The SDK configuration is loaded once, on the first read
+// (five minutes by default); the first use after that still gets it while a
+// newer one is read in the background, so a rotated secret reaches every
+// execution environment within about the TTL, and a store that fails for a
+// while does not fail requests until the value is twice the TTL old.
+// Callers that arrive while a read is under way wait for that one read
+// rather than making their own. Secrets Manager keeps the previous version
+// of a rotated secret valid (AWSPREVIOUS) for this reason; an SSM parameter
+// overwritten in place takes effect everywhere within twice the TTL. The SDK configuration is loaded once, on the first read
 // (Reader.LoadConfig), and one client serves every secret of both services:
 // the SDK's signer and credentials with the two JSON calls made here, since
 // the SDK's ssm and secretsmanager packages alone would add 2.3 ms and

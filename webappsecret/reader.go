@@ -34,7 +34,8 @@ type Reader struct {
 	// Default: config.LoadDefaultConfig, which reads Lambda's environment.
 	LoadConfig func(context.Context) (aws.Config, error)
 
-	// TTL is how long a value is reused before the next Get reads it again.
+	// TTL is how long a value is reused before it is read again; up to
+	// twice as long while a read fails (see Get).
 	// Default: DefaultTTL (five minutes).
 	TTL time.Duration
 
@@ -48,9 +49,11 @@ type Reader struct {
 
 	now func() time.Time // the clock; time.Now unless a test sets it
 
-	mu      sync.Mutex
-	client  *client
+	mu      sync.Mutex // guards entries
 	entries map[string]*entry
+
+	clientMu sync.Mutex // guards client, held while LoadConfig runs
+	client   *client
 }
 
 // entry is one secret: its value once read, and the read under way.
@@ -78,9 +81,12 @@ func Get(ctx context.Context, name string) (string, error) {
 
 // Get returns the value of the secret name (as named in the construct's
 // Props.Secrets): the cached value while it is younger than TTL, else the
-// store's current one. Concurrent Gets of a secret make one read. An error
-// is always an *Error; when ctx ends first, Get returns, and the read goes
-// on for the next caller.
+// store's current one. A value older than TTL but younger than twice that
+// is still returned at once while a newer one is read for the next caller,
+// so neither a refresh's latency nor a store's brief failure reaches a
+// request. Concurrent Gets of a secret make one read. An error is always an
+// *Error; when ctx ends first, Get returns, and the read goes on for the
+// next caller.
 func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 	if !ValidName(name) {
 		return "", &Error{Name: name, Reason: "is not a secret name: use an upper-case letter, then upper-case letters, digits and '_', as in Props.Secrets"}
@@ -94,7 +100,8 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 		e = &entry{}
 		r.entries[name] = e
 	}
-	if e.has && r.clock().Sub(e.fetched) < r.ttl() {
+	age := r.clock().Sub(e.fetched)
+	if e.has && age < r.ttl() {
 		v := e.value
 		r.mu.Unlock()
 		return v, nil
@@ -107,6 +114,11 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 		// would get this one's cancellation.
 		go r.load(context.WithoutCancel(ctx), name, e, c)
 	}
+	if e.has && age < 2*r.ttl() {
+		v := e.value
+		r.mu.Unlock()
+		return v, nil
+	}
 	r.mu.Unlock()
 	select {
 	case <-c.done:
@@ -116,7 +128,8 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 	}
 }
 
-// load reads the secret into e and ends the call c.
+// load reads the secret into e and ends the call c. A failed read keeps
+// the value e has.
 func (r *Reader) load(ctx context.Context, name string, e *entry, c *call) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
@@ -179,8 +192,8 @@ func (r *Reader) read(ctx context.Context, name string) (string, error) {
 // clientOnce makes the client of both services from one configuration,
 // loaded on the first call and kept once loaded.
 func (r *Reader) clientOnce(ctx context.Context) (*client, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.clientMu.Lock()
+	defer r.clientMu.Unlock()
 	if r.client != nil {
 		return r.client, nil
 	}

@@ -3,6 +3,7 @@ package webappsecret
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -97,7 +98,6 @@ func TestGetCachesForTTLThenReadsTheRotatedValue(t *testing.T) {
 	r := newReader(srv, map[string]string{"WEBAPP_SECRET_SIGNING_KEY": secretARN}, &loads)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	r.now = func() time.Time { return now }
-	ctx := context.Background()
 
 	mustGet(t, r, "SIGNING_KEY", "before")
 	srv.PutSecret(secretARN, "after") // rotated
@@ -107,12 +107,56 @@ func TestGetCachesForTTLThenReadsTheRotatedValue(t *testing.T) {
 		t.Fatalf("%d requests within the TTL, want 1", n)
 	}
 	now = now.Add(time.Second)
+	// Expired: the old value at once, while the new one is read.
+	mustGet(t, r, "SIGNING_KEY", "before")
+	waitIdle(t, r, "SIGNING_KEY")
 	mustGet(t, r, "SIGNING_KEY", "after")
 	if n := len(srv.Requests()); n != 2 {
 		t.Fatalf("%d requests after the TTL, want 2", n)
 	}
-	if _, err := r.Get(ctx, "SIGNING_KEY"); err != nil || loads.Load() != 1 {
+	if loads.Load() != 1 {
 		t.Errorf("configuration loaded %d times, want once", loads.Load())
+	}
+}
+
+func TestAFailedRefreshKeepsTheValueForAnotherTTL(t *testing.T) {
+	srv := awsjsontest.New(t)
+	srv.PutSecret(secretARN, "v1")
+	r := newReader(srv, map[string]string{"WEBAPP_SECRET_SIGNING_KEY": secretARN}, nil)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return now }
+	mustGet(t, r, "SIGNING_KEY", "v1")
+
+	srv.Fail(100, http.StatusInternalServerError, "InternalServerError") // Secrets Manager is down
+	now = now.Add(DefaultTTL)
+	mustGet(t, r, "SIGNING_KEY", "v1")
+	waitIdle(t, r, "SIGNING_KEY")
+	now = now.Add(DefaultTTL - time.Second)
+	mustGet(t, r, "SIGNING_KEY", "v1")
+	waitIdle(t, r, "SIGNING_KEY")
+	now = now.Add(time.Second)
+	var serr *Error
+	if _, err := r.Get(context.Background(), "SIGNING_KEY"); !errors.As(err, &serr) {
+		t.Errorf("Get of a value twice the TTL old while the store fails = %v, want an *Error", err)
+	}
+}
+
+// waitIdle waits for the read of name under way, if any, to end.
+func waitIdle(t *testing.T, r *Reader, name string) {
+	t.Helper()
+	r.mu.Lock()
+	e := r.entries[name]
+	var c *call
+	if e != nil {
+		c = e.inflight
+	}
+	r.mu.Unlock()
+	if c != nil {
+		select {
+		case <-c.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the read did not end")
+		}
 	}
 }
 
