@@ -24,9 +24,9 @@
 // execution environment within about the TTL, and a store that fails for a
 // while does not fail requests until the value is twice the TTL old.
 // Callers that arrive while a read is under way wait for that one read
-// rather than making their own. Secrets Manager keeps the previous version
-// of a rotated secret valid (AWSPREVIOUS) for this reason; an SSM parameter
-// overwritten in place takes effect everywhere within twice the TTL. The SDK configuration is loaded once, on the first read
+// rather than making their own. A rotation therefore reaches every
+// environment within twice the TTL (ten minutes by default): whatever checks
+// the secret should accept the old value that long. The SDK configuration is loaded once, on the first read
 // (Reader.LoadConfig), and one client serves every secret of both services:
 // the SDK's signer and credentials with the two JSON calls made here, since
 // the SDK's ssm and secretsmanager packages alone would add 2.3 ms and
