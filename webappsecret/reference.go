@@ -3,36 +3,30 @@ package webappsecret
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gowebapp/webapp/internal/secretref"
 )
 
 // EnvPrefix starts the environment variable that holds a secret's
 // reference: WEBAPP_SECRET_TWILIO_AUTH_TOKEN for the secret
 // TWILIO_AUTH_TOKEN.
-const EnvPrefix = "WEBAPP_SECRET_"
+const EnvPrefix = secretref.EnvPrefix
 
 // Reference prefixes: "ssm:" and a parameter's name or ARN, or
 // "secretsmanager:" and a secret's ARN or name. A bare Secrets Manager ARN
 // (arn:aws:secretsmanager:...) is taken as well, which is what the construct
 // writes for a secret.
 const (
-	SSMPrefix            = "ssm:"
-	SecretsManagerPrefix = "secretsmanager:"
+	SSMPrefix            = secretref.SSMPrefix
+	SecretsManagerPrefix = secretref.SecretsManagerPrefix
 )
 
 // ValidName reports whether name may name a secret: an upper-case letter,
-// then upper-case letters, digits and '_' (^[A-Z][A-Z0-9_]*$), the rest of
-// an environment variable's name. A loop, not a regexp compiled at init.
-func ValidName(name string) bool {
-	for i, c := range []byte(name) {
-		if !('A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '_')) {
-			return false
-		}
-	}
-	return name != ""
-}
+// then upper-case letters, digits and '_'.
+func ValidName(name string) bool { return secretref.ValidName(name) }
 
 // EnvName is the environment variable of the secret's reference.
-func EnvName(name string) string { return EnvPrefix + name }
+func EnvName(name string) string { return secretref.EnvName(name) }
 
 // service is where a secret lives.
 type service int

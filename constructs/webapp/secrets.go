@@ -15,7 +15,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/webappsecret"
+	"github.com/gowebapp/webapp/internal/secretref"
 )
 
 // Secret is a value the function reads by name at run time, with
@@ -79,8 +79,8 @@ func (p Props) validateSecrets(add func(string, ...any)) {
 		switch {
 		case s.name == "":
 			add("%s has no name: give the name the function reads it by, such as \"TWILIO_AUTH_TOKEN\"", prefix)
-		case unresolved(s.name) || !webappsecret.ValidName(s.name):
-			add("%s name %q is invalid: use an upper-case letter, then upper-case letters, digits and '_' (the function gets %s<NAME>)", prefix, s.name, webappsecret.EnvPrefix)
+		case unresolved(s.name) || !secretref.ValidName(s.name):
+			add("%s name %q is invalid: use an upper-case letter, then upper-case letters, digits and '_' (the function gets %s<NAME>)", prefix, s.name, secretref.EnvPrefix)
 		default:
 			if j, dup := seen[s.name]; dup {
 				add("%s name %q is also Secrets[%d]'s: give each secret its own name", prefix, s.name, j)
@@ -102,7 +102,7 @@ func (p Props) validateSecrets(add func(string, ...any)) {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.FunctionEnvironment)) {
-		if strings.HasPrefix(k, webappsecret.EnvPrefix) {
+		if strings.HasPrefix(k, secretref.EnvPrefix) {
 			add("FunctionEnvironment sets %s, which is for Secrets: a secret's value belongs in no environment; add it to Secrets, which passes a reference", k)
 		}
 	}
@@ -126,7 +126,7 @@ func addSecrets(scope constructs.Construct, p Props, fn awslambda.Function) map[
 		)
 		switch {
 		case s.parameter != nil:
-			ref = jsii.String(webappsecret.SSMPrefix + *s.parameter.ParameterName())
+			ref = jsii.String(secretref.SSMPrefix + *s.parameter.ParameterName())
 			statement = allow(*s.parameter.ParameterArn(), "ssm:GetParameter")
 			key, via = s.key, "ssm"
 		default:
@@ -142,7 +142,7 @@ func addSecrets(scope constructs.Construct, p Props, fn awslambda.Function) map[
 			statement = allow(secretArnForPolicies(secret), "secretsmanager:GetSecretValue")
 			key, via = secret.EncryptionKey(), "secretsmanager"
 		}
-		fn.AddEnvironment(jsii.String(webappsecret.EnvName(s.name)), ref, nil)
+		fn.AddEnvironment(jsii.String(secretref.EnvName(s.name)), ref, nil)
 		fn.Role().AddToPrincipalPolicy(statement)
 		if key != nil {
 			// The key decrypts for the function only when the service asks on

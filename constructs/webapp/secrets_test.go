@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"encoding/json"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -232,6 +233,24 @@ func TestNoSecretsAddNothing(t *testing.T) {
 	for k := range functionEnvironment(t, s) {
 		if strings.HasPrefix(k, "WEBAPP_SECRET_") {
 			t.Errorf("%s is set without Secrets", k)
+		}
+	}
+}
+
+// TestConstructLinksNoAWSSDK keeps a CDK app that imports the construct
+// free of the AWS SDK, which only the function's webappsecret needs: the
+// construct shares the secrets' contract through internal/secretref.
+func TestConstructLinksNoAWSSDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "github.com/gowebapp/webapp/constructs/webapp").Output()
+	if err != nil {
+		t.Skip("go list:", err)
+	}
+	for dep := range strings.Lines(string(out)) {
+		if strings.Contains(dep, "github.com/aws/aws-sdk-go-v2") || strings.Contains(dep, "/webappsecret") {
+			t.Errorf("the construct links %s", strings.TrimSpace(dep))
 		}
 	}
 }
