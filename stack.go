@@ -9,8 +9,11 @@
 //	hostedZoneId    Route 53 zone id of that domain, e.g. Z0123456789ABCDEFGHIJ
 //	hostedZoneName  that zone's name, e.g. example.com
 //	originSecretVersionId  pins the origin key to a secret version (rotation)
+//	twilioAuthTokenParameter  the SSM SecureString parameter of the Twilio auth
+//	                token (default /GoWebApp-<stage>/twilio-auth-token)
 //
-// The last four override the stage's own settings.
+// domainName, the hosted zone and originSecretVersionId override the
+// stage's own settings.
 //
 // Account and region follow the CDK convention: CDK_DEPLOY_ACCOUNT and
 // CDK_DEPLOY_REGION when set (to target an environment explicitly), else
@@ -20,11 +23,13 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -37,6 +42,10 @@ type SiteConfig struct {
 	webapp.Stage
 	// Account and Region of the site's stack; empty means environment-agnostic.
 	Account, Region string
+	// TwilioAuthTokenParameter names the SSM SecureString parameter of
+	// the Twilio auth token (context twilioAuthTokenParameter).
+	// Default: /GoWebApp-<stage>/twilio-auth-token.
+	TwilioAuthTokenParameter string
 }
 
 // configFromContext reads the stage from the context (see
@@ -46,11 +55,24 @@ func configFromContext(scope constructs.Construct, environ func(string) string) 
 	if err != nil {
 		return SiteConfig{}, err
 	}
-	return SiteConfig{
+	cfg := SiteConfig{
 		Stage:   *stage,
 		Account: firstSet(environ, "CDK_DEPLOY_ACCOUNT", "CDK_DEFAULT_ACCOUNT"),
 		Region:  firstSet(environ, "CDK_DEPLOY_REGION", "CDK_DEFAULT_REGION"),
-	}, nil
+	}
+	switch v := scope.Node().TryGetContext(jsii.String("twilioAuthTokenParameter")).(type) {
+	case nil:
+	case string:
+		cfg.TwilioAuthTokenParameter = v
+	default:
+		return SiteConfig{}, fmt.Errorf("context: twilioAuthTokenParameter %v is not a string: give the parameter's name, such as \"/mysite/twilio-auth-token\"", v)
+	}
+	return cfg, nil
+}
+
+// twilioAuthTokenParameter is the SSM parameter of the Twilio auth token.
+func (cfg SiteConfig) twilioAuthTokenParameter() string {
+	return cmp.Or(cfg.TwilioAuthTokenParameter, "/"+StackName(cfg.Name)+"/twilio-auth-token")
 }
 
 func firstSet(environ func(string) string, keys ...string) string {
@@ -110,6 +132,14 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		wp.StaticDir = "static"
 	}
 	cfg.Apply(&wp)
+	// The Twilio webhook's auth token, which the function reads with
+	// webappsecret: a SecureString parameter that CloudFormation cannot
+	// create, so the operator puts it (aws ssm put-parameter --type
+	// SecureString); until then, what reads it answers 503.
+	wp.Secrets = append(wp.Secrets, webapp.SecretFromParameter("TWILIO_AUTH_TOKEN",
+		awsssm.StringParameter_FromSecureStringParameterAttributes(stack, jsii.String("TwilioAuthToken"), &awsssm.SecureStringParameterAttributes{
+			ParameterName: jsii.String(cfg.twilioAuthTokenParameter()),
+		})))
 	if wp.HostedZone == nil {
 		wp.HostedZone = cfg.HostedZone(stack)
 	}
