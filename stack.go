@@ -11,8 +11,11 @@
 //	alternateDomainNames  the site's other names in that zone, redirected to
 //	                domainName, e.g. example.com,shop.example.com
 //	originSecretVersionId  pins the origin key to a secret version (rotation)
+//	twilioAuthTokenParameter  the SSM SecureString parameter of the Twilio auth
+//	                token (default /GoWebApp-<stage>/twilio-auth-token)
 //
-// The last five override the stage's own settings. Two more add the stack
+// domainName, the hosted zone, alternateDomainNames and originSecretVersionId
+// override the stage's own settings. Two more add the stack
 // that GitHub's workflows deploy through, deployed once by hand:
 //
 //	githubRepository  owner/name: adds the stack GitHub's workflows deploy
@@ -27,11 +30,13 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -44,6 +49,10 @@ type SiteConfig struct {
 	webapp.Stage
 	// Account and Region of the site's stack; empty means environment-agnostic.
 	Account, Region string
+	// TwilioAuthTokenParameter names the SSM SecureString parameter of
+	// the Twilio auth token (context twilioAuthTokenParameter).
+	// Default: /GoWebApp-<stage>/twilio-auth-token.
+	TwilioAuthTokenParameter string
 }
 
 // configFromContext reads the stage from the context (see
@@ -53,11 +62,24 @@ func configFromContext(scope constructs.Construct, environ func(string) string) 
 	if err != nil {
 		return SiteConfig{}, err
 	}
-	return SiteConfig{
+	cfg := SiteConfig{
 		Stage:   *stage,
 		Account: firstSet(environ, "CDK_DEPLOY_ACCOUNT", "CDK_DEFAULT_ACCOUNT"),
 		Region:  firstSet(environ, "CDK_DEPLOY_REGION", "CDK_DEFAULT_REGION"),
-	}, nil
+	}
+	switch v := scope.Node().TryGetContext(jsii.String("twilioAuthTokenParameter")).(type) {
+	case nil:
+	case string:
+		cfg.TwilioAuthTokenParameter = v
+	default:
+		return SiteConfig{}, fmt.Errorf("context: twilioAuthTokenParameter %v is not a string: give the parameter's name, such as \"/mysite/twilio-auth-token\"", v)
+	}
+	return cfg, nil
+}
+
+// twilioAuthTokenParameter is the SSM parameter of the Twilio auth token.
+func (cfg SiteConfig) twilioAuthTokenParameter() string {
+	return cmp.Or(cfg.TwilioAuthTokenParameter, "/"+StackName(cfg.Name)+"/twilio-auth-token")
 }
 
 func firstSet(environ func(string) string, keys ...string) string {
@@ -117,6 +139,14 @@ func NewSiteStack(scope constructs.Construct, id string, props *SiteStackProps) 
 		wp.StaticDir = "static"
 	}
 	cfg.Apply(&wp)
+	// The Twilio webhook's auth token, which the function reads with
+	// webappsecret: a SecureString parameter that CloudFormation cannot
+	// create, so the operator puts it (aws ssm put-parameter --type
+	// SecureString); until then, what reads it answers 503.
+	wp.Secrets = append(wp.Secrets, webapp.SecretFromParameter("TWILIO_AUTH_TOKEN",
+		awsssm.StringParameter_FromSecureStringParameterAttributes(stack, jsii.String("TwilioAuthToken"), &awsssm.SecureStringParameterAttributes{
+			ParameterName: jsii.String(cfg.twilioAuthTokenParameter()),
+		})))
 	if wp.HostedZone == nil {
 		wp.HostedZone = cfg.HostedZone(stack)
 	}

@@ -177,6 +177,23 @@ func TestFunctionGetsTableNamesAndOnlyTheCallsTheAppMakes(t *testing.T) {
 	}
 }
 
+// TestFunctionReadsTheTwilioAuthTokenByReference: the function gets the
+// parameter's name, never its value, and may read that parameter alone.
+func TestFunctionReadsTheTwilioAuthTokenByReference(t *testing.T) {
+	tpl := synth(t, "no-domain").template(t, "GoWebApp-v1")
+	cdktest.Has(t, tpl, "AWS::Lambda::Function", map[string]any{
+		"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			"WEBAPP_SECRET_TWILIO_AUTH_TOKEN": "ssm:/GoWebApp-v1/twilio-auth-token",
+		})},
+	})
+	cdktest.Has(t, tpl, "AWS::IAM::Policy", map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Action": "ssm:GetParameter", "Effect": "Allow",
+			"Resource": "arn:aws:ssm:ap-northeast-1:123456789012:parameter/GoWebApp-v1/twilio-auth-token",
+		}})},
+	})
+}
+
 func TestCustomStageNamesStackAndApiStage(t *testing.T) {
 	tpl := synth(t, "custom-stage").template(t, "GoWebApp-prod")
 	cdktest.Has(t, tpl, "AWS::ApiGateway::Stage", map[string]any{"StageName": "prod"})
@@ -272,6 +289,10 @@ func TestContextConfiguration(t *testing.T) {
 			Account: "111111111111", Region: "eu-central-1"}, ""},
 		{"ContextError", map[string]any{"stage": "dev", "stages": map[string]any{"dev": map[string]any{"logLevel": "verbose"}}}, SiteConfig{},
 			`context: stages.dev.logLevel "verbose" is not debug, info, warn or error`},
+		{"TwilioAuthTokenParameter", map[string]any{"twilioAuthTokenParameter": "/mysite/twilio"},
+			SiteConfig{Stage: webapp.Stage{Name: "v1"}, Account: "111111111111", Region: "eu-central-1", TwilioAuthTokenParameter: "/mysite/twilio"}, ""},
+		{"TwilioAuthTokenParameterNotAString", map[string]any{"twilioAuthTokenParameter": 42}, SiteConfig{},
+			`context: twilioAuthTokenParameter 42 is not a string: give the parameter's name, such as "/mysite/twilio-auth-token"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,11 @@
 // when this command sets WEBAPP_LOCAL_ADDR. Static files are read from their
 // directory on each request, so they are always current. A build that fails
 // shows its errors here and on every page until the next good build.
+//
+// Secrets the function reads with webappsecret come from this machine:
+// WEBAPP_SECRET_<NAME>_VALUE (in the environment or -env), else the
+// project's .secrets.local.json, else its secrets.local.example.json,
+// served by a local SSM server; the first lines say which are stand-ins.
 package main
 
 import (

@@ -28,7 +28,10 @@
 // on the same port once it is running; until then, and when the synthesis
 // fails, the old one keeps serving. The data lives in memory: DynamoDB
 // items survive a reload unless the tables change, and are gone when it
-// stops.
+// stops. The functions' secrets (Props.Secrets) are served under the
+// template's references by a local SSM and Secrets Manager server, with
+// the value from WEBAPP_SECRET_<NAME>_VALUE, .secrets.local.json or
+// secrets.local.example.json, or a made-up stand-in; the notes say which.
 package main
 
 import (

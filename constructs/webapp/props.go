@@ -120,6 +120,15 @@ type Props struct {
 	// Default: no variables besides those a stack adds later.
 	FunctionEnvironment map[string]string
 
+	// Secrets are values the function reads by name with webappsecret.Get:
+	// SSM SecureString parameters and Secrets Manager secrets, yours or
+	// generated (SecretFromParameter, SecretFromEncryptedParameter,
+	// SecretFromSecretsManager, GeneratedSecret). The function gets a
+	// reference to each (WEBAPP_SECRET_<NAME>), never a value, and may read
+	// exactly these.
+	// Default: none.
+	Secrets []Secret
+
 	// Stage is the API Gateway stage name; CloudFront's origin path points at
 	// it, so the site itself lives at the root of the domain.
 	// Default: "v1".
@@ -544,6 +553,7 @@ func (given Props) validate(path, region string) error {
 		add("PriceClass %q is unknown: use awscloudfront.PriceClass_PRICE_CLASS_100, _200 or _ALL", p.PriceClass)
 	}
 	p.validateStaticPaths(add)
+	p.validateSecrets(add)
 	p.validateAccess(add)
 	p.validateDomain(region, add)
 	p.validateAlternateDomains(add)

@@ -74,6 +74,9 @@ type WebApp struct {
 	// Dashboard shows the site's requests, errors, latency and alarms; nil
 	// when Props.Dashboard is false.
 	Dashboard awscloudwatch.Dashboard
+	// GeneratedSecrets are the secrets the construct generated for
+	// Props.Secrets (GeneratedSecret), by name; nil when there are none.
+	GeneratedSecrets map[string]awssecretsmanager.Secret
 	// Api is the REST API that proxies every method and path to
 	// FunctionAlias.
 	Api awsapigateway.LambdaRestApi
@@ -158,6 +161,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		w.LogBucket = newLogBucket(this)
 	}
 	w.Function, w.FunctionLogGroup = newFunction(this, p)
+	w.GeneratedSecrets = addSecrets(this, p, w.Function)
 	w.FunctionVersion, w.FunctionAlias = newAlias(this, p, w.Function)
 	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.FunctionAlias)
 	w.GatewayResponses = addGatewayResponses(w.Api, p)

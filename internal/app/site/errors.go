@@ -8,6 +8,7 @@ import (
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/internal/app/twilio"
 	"github.com/gowebapp/webapp/webapphttp"
+	"github.com/gowebapp/webapp/webappsecret"
 )
 
 // apiError is a failure the client may see: a status, Chalice's error code
@@ -58,6 +59,7 @@ func classify(err error) *apiError {
 		tooLarge *http.MaxBytesError
 		invalid  *todo.ValidationError
 		webhook  *twilio.Error
+		secret   *webappsecret.Error
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -80,6 +82,8 @@ func classify(err error) *apiError {
 		return &apiError{Status: http.StatusConflict, Code: "ConflictError", Message: err.Error()}
 	case todo.Unavailable(err):
 		return errUnavailable
+	case errors.As(err, &secret):
+		return errSecretUnavailable
 	}
 	return &apiError{Status: http.StatusInternalServerError, Code: "InternalServerError", Message: "internal server error"}
 }
@@ -91,6 +95,17 @@ var errUnavailable = &apiError{
 	Status:     http.StatusServiceUnavailable,
 	Code:       "ServiceUnavailableError",
 	Message:    "the database is not answering: try again in a few seconds",
+	RetryAfter: retryAfterSeconds,
+}
+
+// errSecretUnavailable is a secret a page needs (webappsecret.Get) that
+// could not be read: its store did not answer, or the deployment lacks it
+// or the permission. Logged with the error, which names the secret and
+// never holds its value; the client is only told to come back.
+var errSecretUnavailable = &apiError{
+	Status:     http.StatusServiceUnavailable,
+	Code:       "ServiceUnavailableError",
+	Message:    "the site cannot read a setting it needs: try again in a few seconds",
 	RetryAfter: retryAfterSeconds,
 }
 
@@ -148,7 +163,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, html bo
 		if s.debug && !errors.As(err, &ours) {
 			msg += ": " + err.Error()
 		}
-		e = &apiError{Status: e.Status, Code: e.Code, Message: msg}
+		e = &apiError{Status: e.Status, Code: e.Code, Message: msg, RetryAfter: e.RetryAfter}
 	}
 	// An error is never the page a handler may have marked public before
 	// it failed: CloudFront must not keep it for others.

@@ -88,6 +88,14 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer s.close()
+	closeSecrets, err := s.serveSecrets()
+	if err != nil {
+		opts.Listener.Close()
+		return err
+	}
+	if closeSecrets != nil {
+		defer closeSecrets()
+	}
 
 	changes := watch.Watch(ctx, s.dir, watch.SourceFiles, pollInterval)
 	srv := &http.Server{

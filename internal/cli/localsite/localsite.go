@@ -12,6 +12,9 @@
 //     function's architecture is not this machine's);
 //   - CloudFront Functions run from their code in a node process;
 //   - DynamoDB tables in dynalite, created from their key schemas;
+//   - the secrets a function reads with webappsecret (WEBAPP_SECRET_<NAME>)
+//     from a local SSM and Secrets Manager server, with this machine's
+//     values or stand-ins (package localsecrets);
 //   - every value a deployment would make up (names, ids, ARNs, secrets)
 //     replaced by a local stand-in, consistently.
 //
@@ -138,6 +141,8 @@ type instance struct {
 	db       *dynalitetest.Server
 	dbTables string // the tables' definitions, to tell whether they changed
 	ownsDB   bool
+	// secretsEnv points the functions at the local secrets' server.
+	secretsEnv []string
 
 	// Each request holds mu for reading while it runs; retire takes it for
 	// writing, so the instance stops only after its requests finish.
@@ -280,6 +285,9 @@ func (l *Local) newInstance(ctx context.Context, synthNotes []string, prev *inst
 		}
 	}()
 	if err := l.startDynamoDB(ctx, inst, prev); err != nil {
+		return nil, err
+	}
+	if err := l.startSecrets(inst); err != nil {
 		return nil, err
 	}
 
@@ -467,6 +475,7 @@ func (l *Local) prepareFunction(inst *instance, fn *Function, stack *assembly.St
 		}
 		env = append(env, k+"="+v)
 	}
+	env = append(env, inst.secretsEnv...)
 	sort.Strings(env)
 	env = append(env, "AWS_REGION="+stack.Region, "AWS_DEFAULT_REGION="+stack.Region)
 	log := prefixLines(opts.Log, fn.LogicalID+"| ")

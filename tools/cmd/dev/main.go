@@ -16,6 +16,11 @@
 // dynalite. No authorizer runs here, so with TODO_API_REQUIRE_CALLER=1
 // every /todos request gets 401.
 //
+// Secrets read with webappsecret come from WEBAPP_SECRET_<NAME>_VALUE,
+// .secrets.local.json (which .gitignore names) or the committed stand-ins
+// of secrets.local.example.json, through a local SSM server
+// (internal/cli/localsecrets); the first lines say which are stand-ins.
+//
 // dynalite runs in this process, not in the function's, so it stays up
 // across reloads and the todos survive them; they live in memory and are
 // gone when this stops. It listens on 127.0.0.1:$PORT (default 8080) and
