@@ -14,10 +14,11 @@
 //	            authorizer identified the caller (unset: the API is open)
 //
 // The Twilio voice webhook (POST /twilio/voice and /twilio/gather,
-// docs/twilio.md) needs the account's auth token, the secret
-// TWILIO_AUTH_TOKEN: until site.Config.TwilioAuthToken reads it, those two
-// routes answer 503 "TWILIO_AUTH_TOKEN is not configured" and the rest of
-// the site is unaffected.
+// docs/twilio.md) checks signatures with the account's auth token, the
+// secret TWILIO_AUTH_TOKEN, which webappsecret reads on the first call
+// through the reference WEBAPP_SECRET_TWILIO_AUTH_TOKEN that the construct
+// passes: while it cannot be read, those two routes answer 503 and the rest
+// of the site is unaffected.
 //
 // An invalid CORS_CONFIG or TODO_API_REQUIRE_CALLER stops the function at
 // init with a JSON log line that says why (the logger is slog's default, so
@@ -47,6 +48,7 @@ import (
 	"github.com/gowebapp/webapp/internal/app/site"
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/webapphttp"
+	"github.com/gowebapp/webapp/webappsecret"
 )
 
 func main() {
@@ -57,9 +59,7 @@ func main() {
 		logger.Warn("LOG_LEVEL is not debug, info, warn or error: logging at info", "LOG_LEVEL", os.Getenv("LOG_LEVEL"))
 	}
 	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
-	// TwilioAuthToken stays nil (the webhook off) until the secret's
-	// reader is wired here.
-	cfg := site.Config{Logger: logger, Debug: debug}
+	cfg := site.Config{Logger: logger, Debug: debug, TwilioAuthToken: twilioAuthToken}
 	if err := cfg.ReadEnv(os.Getenv); err != nil {
 		logger.Error("cannot start", "err", err.Error())
 		os.Exit(1)
@@ -83,4 +83,10 @@ func logLevel(s string) (level slog.Level, bad bool) {
 		return slog.LevelInfo, true
 	}
 	return level, false
+}
+
+// twilioAuthToken reads the Twilio webhook's secret, on first use and then
+// from webappsecret's cache.
+func twilioAuthToken(ctx context.Context) (string, error) {
+	return webappsecret.Get(ctx, "TWILIO_AUTH_TOKEN")
 }

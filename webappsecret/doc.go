@@ -26,8 +26,10 @@
 // Callers that arrive while a read is under way wait for that one read
 // rather than making their own. A rotation therefore reaches every
 // environment within twice the TTL (ten minutes by default): whatever checks
-// the secret should accept the old value that long. The SDK configuration is loaded once, on the first read
-// (Reader.LoadConfig), and one client serves every secret of both services:
+// the secret should accept the old value that long. The SDK configuration
+// is loaded once, on the first read (Reader.LoadConfig; by default
+// webappaws.Config, which on Lambda links none of the SDK's shared
+// configuration code), and one client serves every secret of both services:
 // the SDK's signer and credentials with the two JSON calls made here, since
 // the SDK's ssm and secretsmanager packages alone would add 2.3 ms and
 // 1.75 MB to every cold start's init (client.go). The package itself has no

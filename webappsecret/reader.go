@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/gowebapp/webapp/webappaws"
 )
 
 // Defaults of a Reader.
@@ -31,7 +32,9 @@ const (
 type Reader struct {
 	// LoadConfig loads the AWS SDK configuration. It is called on the first
 	// read from a store, and again only if it failed; never at init.
-	// Default: config.LoadDefaultConfig, which reads Lambda's environment.
+	// Default: webappaws.Config — on Lambda (the construct's build tag
+	// webapp.lambda) only Lambda's environment, without the SDK's shared
+	// configuration code; elsewhere config.LoadDefaultConfig.
 	LoadConfig func(context.Context) (aws.Config, error)
 
 	// TTL is how long a value is reused before it is read again; up to
@@ -199,7 +202,7 @@ func (r *Reader) clientOnce(ctx context.Context) (*client, error) {
 	}
 	load := r.LoadConfig
 	if load == nil {
-		load = func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
+		load = webappaws.Config
 	}
 	cfg, err := load(ctx)
 	if err != nil {

@@ -64,6 +64,13 @@ func run(m *testing.M) int {
 		closeBrowser()
 		return code
 	}
+	// The local site serves each secret the template references from its
+	// own SSM server, taking this value before any file: the tests know the
+	// Twilio token a developer's .secrets.local.json may hold otherwise.
+	if err := os.Setenv("WEBAPP_SECRET_TWILIO_AUTH_TOKEN_VALUE", twilioTestToken); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	opts := localsite.Options{Dir: root, Addr: "127.0.0.1:0", Log: siteLog, Tap: events.add, Synth: localsite.SynthNever}
 	st, err := localsite.CheckStale(root, filepath.Join(root, "cdk.out"))
 	if err != nil {

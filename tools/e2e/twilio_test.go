@@ -1,36 +1,58 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gowebapp/webapp/internal/app/twilio"
 )
 
-// TestTwilioWebhookReachesTheFunction posts a form as Twilio does to the
+// twilioTestToken is TWILIO_AUTH_TOKEN as TestMain gives it to the local
+// site, whose function reads it through webappsecret from the site's SSM
+// server, with the reference the template holds.
+const twilioTestToken = "e2e-twilio-auth-token"
+
+// TestTwilioWebhookReachesTheFunction posts forms as Twilio does to the
 // synthesized site: CloudFront's default behaviour and API Gateway pass the
 // urlencoded POST to the function (no 415, no gateway 403), base64 as the
-// binary media type */* makes API Gateway send it, and the function answers
-// itself — 503 while TWILIO_AUTH_TOKEN is not configured, else 403 for this
-// signature, which is not Twilio's.
+// binary media type */* makes API Gateway send it; the function reads the
+// auth token through the secret's reference and answers a form signed with
+// it with TwiML, and one signed with another token with 403.
 func TestTwilioWebhookReachesTheFunction(t *testing.T) {
-	resp, body := get(t, "POST", "/twilio/voice", "CallSid=CA0123456789abcdef0123456789abcdef&From=%2B81312345678",
-		map[string]string{
+	s := requireSite(t)
+	params := url.Values{"CallSid": {"CA0123456789abcdef0123456789abcdef"}, "From": {"+81312345678"}}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Behind CloudFront the URL Twilio called is https on the viewer's host
+	// (webapphttp.PublicURL), which the local edge passes as CloudFront does.
+	publicURL := "https://" + u.Host + "/twilio/voice"
+	for _, tt := range []struct {
+		name, token string
+		want        int
+	}{
+		{"signed with the secret", twilioTestToken, http.StatusOK},
+		{"signed with another token", "not-the-secret", http.StatusForbidden},
+	} {
+		resp, body := get(t, "POST", "/twilio/voice", params.Encode(), map[string]string{
 			"Content-Type":       "application/x-www-form-urlencoded; charset=UTF-8",
-			"X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+			"X-Twilio-Signature": base64.StdEncoding.EncodeToString(twilio.Signature(tt.token, publicURL, params)),
 		})
-	if et := resp.Header.Get("X-Amzn-Errortype"); et != "" {
-		t.Fatalf("API Gateway refused the webhook: %d %s %s", resp.StatusCode, et, body)
-	}
-	var e struct{ Code, Message string }
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		t.Fatalf("POST /twilio/voice = %d %q, want the function's Chalice error", resp.StatusCode, body)
-	}
-	switch {
-	case resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(e.Message, "TWILIO_AUTH_TOKEN is not configured"):
-	case resp.StatusCode == http.StatusForbidden && e.Code == "ForbiddenError" && strings.Contains(e.Message, "X-Twilio-Signature"):
-	default:
-		t.Errorf("POST /twilio/voice = %d %q, want 503 (no TWILIO_AUTH_TOKEN) or 403 (a signature not Twilio's)", resp.StatusCode, body)
+		if et := resp.Header.Get("X-Amzn-Errortype"); et != "" {
+			t.Fatalf("%s: API Gateway refused the webhook: %d %s %s", tt.name, resp.StatusCode, et, body)
+		}
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: POST /twilio/voice = %d %q, want %d", tt.name, resp.StatusCode, body, tt.want)
+			continue
+		}
+		if tt.want == http.StatusOK && (resp.Header.Get("Content-Type") != twilio.ContentType || !strings.Contains(body, `language="ja-JP"`)) {
+			t.Errorf("%s: %s %q, want Japanese TwiML as %s", tt.name, resp.Header.Get("Content-Type"), body, twilio.ContentType)
+		}
 	}
 	event := events.find("POST", "/twilio/voice")
 	if event == nil {
