@@ -427,7 +427,7 @@ func TestStaticFilesAreDeployedAndInvalidated(t *testing.T) {
 	tpl := config(t, "default").tpl
 	cdktest.Has(t, tpl, "Custom::CDKBucketDeployment", map[string]any{
 		"DistributionPaths": []any{"/css/*", "/js/*", "/images/*", "/favicon.ico"},
-		"Prune":             true,
+		"Prune":             false,
 	})
 }
 
@@ -561,7 +561,8 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
-				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
+				"HashedStaticDeployment": w.HashedStaticDeployment,
+				"FunctionVersion":        w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
 			} {
 				if v == nil {
 					t.Errorf("%s %s: %s is nil", name, *w.Node().Path(), field)
