@@ -23,6 +23,11 @@
 // answers 503 with Retry-After before the function times out
 // (docs/faults.md).
 //
+// The pages link the static files by the hashed names of webapp-assets.json,
+// which the construct writes beside bootstrap (webappassets.Load; under
+// `webapp dev`, WEBAPP_STATIC_DIR's files); a malformed one stops the
+// function at init.
+//
 // Init makes no network call: the AWS configuration is read from the
 // environment and credentials are fetched on the first request.
 package main
@@ -35,6 +40,7 @@ import (
 
 	"github.com/gowebapp/webapp/internal/app/site"
 	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -58,6 +64,10 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Store = siteStore(store) // not store itself: see storeFuncs
+	if cfg.Assets, err = webappassets.Load(); err != nil {
+		logger.Error("cannot start", "err", err.Error())
+		os.Exit(1)
+	}
 	webapphttp.Start(site.New(cfg))
 }
 

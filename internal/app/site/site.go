@@ -18,6 +18,7 @@ package site
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"path"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -81,6 +83,10 @@ type Config struct {
 	// any other request gets 401 UnauthorizedError. The HTML pages stay open.
 	// Default: anyone may use the API.
 	TodoAPIRequireCaller bool
+	// Assets are the static files' published names, which the pages link
+	// (webappassets.Load in the function). Default: webappassets.Plain(),
+	// the files' own names.
+	Assets *webappassets.Manifest
 }
 
 // EnvTodoAPIRequireCaller is the environment variable of
@@ -131,6 +137,8 @@ type server struct {
 	mux     *http.ServeMux
 	// requireCaller is Config.TodoAPIRequireCaller.
 	requireCaller bool
+	// templates are the pages, linking Config.Assets' names.
+	templates func() *template.Template
 }
 
 // New returns the site's handler. It panics if cfg.Store is nil, a mistake
@@ -166,6 +174,11 @@ func New(cfg Config) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	assets := cfg.Assets
+	if assets == nil {
+		assets = webappassets.Plain()
+	}
+	s.templates = pageTemplates(assets)
 
 	s.page("GET /{$}", s.home)
 	s.page("GET /search", s.search)
