@@ -13,7 +13,7 @@ import (
 func Example() {
 	// In a function: assets, err := webappassets.Load(). Here, the manifest
 	// of a static directory, as the construct builds it at synth.
-	assets, err := webappassets.Build(fstest.MapFS{"css/site.css": {Data: []byte("body{}")}})
+	assets, err := webappassets.Build(fstest.MapFS{"css/site.css": {Data: []byte("body{}")}}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

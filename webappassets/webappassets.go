@@ -35,6 +35,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gowebapp/webapp/internal/staticpaths"
 )
 
 // FileName is the manifest's name in the function's bundle, beside bootstrap.
@@ -43,8 +45,12 @@ const FileName = "webapp-assets.json"
 // StaticDirEnv names the environment variable that makes [Load] read the
 // static files themselves instead of a manifest: `webapp dev` sets it to the
 // project's static directory, so that an edited file gets its new name on the
-// next page without a rebuild.
-const StaticDirEnv = "WEBAPP_STATIC_DIR"
+// next page without a rebuild, and StaticPathsEnv to the static path
+// patterns, comma-separated (CloudFront's patterns have no commas).
+const (
+	StaticDirEnv   = "WEBAPP_STATIC_DIR"
+	StaticPathsEnv = "WEBAPP_STATIC_PATHS"
+)
 
 // The Cache-Control of the two copies of each static file. A hashed name
 // never changes content, so browsers and CloudFront may keep it for a year
@@ -108,17 +114,23 @@ func isHash(s string) bool {
 type Manifest struct {
 	paths map[string]string
 	// static, when set, is the static directory itself: paths are hashed
-	// when asked for, so they follow edits (StaticDirEnv).
-	static fs.FS
+	// when asked for, so they follow edits (StaticDirEnv), as patterns serve
+	// them.
+	static   fs.FS
+	patterns []string
 	// passThrough answers every path with itself: a function built without
 	// a manifest links the plain names, which are deployed too.
 	passThrough bool
 }
 
 // Build hashes every file of a static directory, as the construct does at
-// synth: the manifest of what the deploy publishes.
-func Build(static fs.FS) (*Manifest, error) {
+// synth: the manifest of what the deploy publishes. staticPaths are the
+// construct's StaticPaths (nil: their default): a file whose hashed name
+// none of them serves — /favicon.ico under the exact pattern /favicon.ico —
+// keeps its own name.
+func Build(static fs.FS, staticPaths []string) (*Manifest, error) {
 	m := &Manifest{paths: map[string]string{}}
+	patterns := patternsOrDefault(staticPaths)
 	err := fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -128,7 +140,7 @@ func Build(static fs.FS) (*Manifest, error) {
 			return err
 		}
 		p := "/" + name
-		m.paths[p] = HashedPath(p, content)
+		m.paths[p] = publishedPath(patterns, p, content)
 		return nil
 	})
 	if err != nil {
@@ -137,10 +149,29 @@ func Build(static fs.FS) (*Manifest, error) {
 	return m, nil
 }
 
+func patternsOrDefault(staticPaths []string) []string {
+	if staticPaths == nil {
+		return staticpaths.Default()
+	}
+	return staticPaths
+}
+
+// publishedPath is the hashed path of a file, or p itself when the static
+// paths would send the hashed one to the function.
+func publishedPath(patterns []string, p string, content []byte) string {
+	if hashed := HashedPath(p, content); staticpaths.MatchAny(patterns, hashed) {
+		return hashed
+	}
+	return p
+}
+
 // FromDir is a manifest that reads the static directory on every lookup, so
 // that a file edited while the site runs is linked under its new name at
-// once: for a development server, not for Lambda.
-func FromDir(static fs.FS) *Manifest { return &Manifest{static: static} }
+// once: for a development server, not for Lambda. staticPaths are as
+// Build's.
+func FromDir(static fs.FS, staticPaths []string) *Manifest {
+	return &Manifest{static: static, patterns: patternsOrDefault(staticPaths)}
+}
 
 // Plain answers every path with itself, checking nothing: the manifest of a
 // function whose bundle has none, and a default for tests that do not care.
@@ -179,7 +210,8 @@ func (m *Manifest) MarshalJSON() ([]byte, error) {
 }
 
 // Load returns the manifest of the running function:
-//   - the static directory named by StaticDirEnv, read on each lookup (`webapp dev`);
+//   - the static directory named by StaticDirEnv, read on each lookup, with
+//     StaticPathsEnv's patterns (`webapp dev`);
 //   - else the FileName beside the function: in $LAMBDA_TASK_ROOT, where Lambda
 //     (and `webapp local`) unpack the bundle, or else beside the executable;
 //   - else, for a function whose bundle has none (a prebuilt Code), one that
@@ -189,7 +221,11 @@ func (m *Manifest) MarshalJSON() ([]byte, error) {
 // refuse to start rather than link files that may not be there.
 func Load() (*Manifest, error) {
 	if dir := os.Getenv(StaticDirEnv); dir != "" {
-		return FromDir(os.DirFS(dir)), nil
+		var patterns []string
+		if v := os.Getenv(StaticPathsEnv); v != "" {
+			patterns = strings.Split(v, ",")
+		}
+		return FromDir(os.DirFS(dir), patterns), nil
 	}
 	var dirs []string
 	if root := os.Getenv("LAMBDA_TASK_ROOT"); root != "" {
@@ -222,7 +258,7 @@ func (m *Manifest) Path(p string) (string, error) {
 	case m.static != nil:
 		if name := strings.TrimPrefix(p, "/"); name != p && fs.ValidPath(name) {
 			if content, err := fs.ReadFile(m.static, name); err == nil {
-				return HashedPath(p, content), nil
+				return publishedPath(m.patterns, p, content), nil
 			}
 		}
 	default:

@@ -49,11 +49,11 @@ func staticFS() fstest.MapFS {
 }
 
 func TestBuildIsDeterministicAndRoundTrips(t *testing.T) {
-	m1, err := webappassets.Build(staticFS())
+	m1, err := webappassets.Build(staticFS(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m2, _ := webappassets.Build(staticFS())
+	m2, _ := webappassets.Build(staticFS(), nil)
 	j1, _ := m1.MarshalJSON()
 	j2, _ := m2.MarshalJSON()
 	if !bytes.Equal(j1, j2) {
@@ -73,9 +73,30 @@ func TestBuildIsDeterministicAndRoundTrips(t *testing.T) {
 	}
 }
 
+func TestBuildKeepsTheNamesNoPatternServesHashed(t *testing.T) {
+	for _, m := range []*webappassets.Manifest{
+		func() *webappassets.Manifest { m, _ := webappassets.Build(staticFS(), nil); return m }(),
+		webappassets.FromDir(staticFS(), nil),
+	} {
+		if got, err := m.Path("/favicon.ico"); err != nil || got != "/favicon.ico" {
+			t.Errorf("Path(/favicon.ico) = %q, %v; want itself: the default pattern /favicon.ico is exact", got, err)
+		}
+		if got, _ := m.Path("/images/logo.svg"); got == "/images/logo.svg" {
+			t.Errorf("Path(/images/logo.svg) = %q, want a hashed name under /images/*", got)
+		}
+	}
+	m, _ := webappassets.Build(staticFS(), []string{"/css/*", "/favicon*"})
+	if got, _ := m.Path("/favicon.ico"); got == "/favicon.ico" {
+		t.Errorf("with /favicon*, Path(/favicon.ico) = %q, want it hashed", got)
+	}
+	if got, _ := m.Path("/images/logo.svg"); got != "/images/logo.svg" {
+		t.Errorf("without /images/*, Path(/images/logo.svg) = %q, want itself", got)
+	}
+}
+
 func TestPathOfMissingFileIsAnError(t *testing.T) {
-	m, _ := webappassets.Build(staticFS())
-	for _, m := range []*webappassets.Manifest{m, webappassets.FromDir(staticFS()), nil} {
+	m, _ := webappassets.Build(staticFS(), nil)
+	for _, m := range []*webappassets.Manifest{m, webappassets.FromDir(staticFS(), nil), nil} {
 		if got, err := m.Path("/css/missing.css"); err == nil || !strings.Contains(err.Error(), `"/css/missing.css"`) {
 			t.Errorf("Path(/css/missing.css) = %q, %v; want an error naming the path", got, err)
 		}
@@ -84,7 +105,7 @@ func TestPathOfMissingFileIsAnError(t *testing.T) {
 
 func TestFromDirFollowsEdits(t *testing.T) {
 	fsys := staticFS()
-	m := webappassets.FromDir(fsys)
+	m := webappassets.FromDir(fsys, nil)
 	before, _ := m.Path("/css/site.css")
 	fsys["css/site.css"] = &fstest.MapFile{Data: []byte("body{color:#000}")}
 	after, err := m.Path("/css/site.css")
@@ -100,7 +121,7 @@ func TestParseRefusesRelativePaths(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
-	m, _ := webappassets.Build(staticFS())
+	m, _ := webappassets.Build(staticFS(), nil)
 	data, _ := m.MarshalJSON()
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, webappassets.FileName), data, 0o644)
@@ -124,6 +145,11 @@ func TestLoad(t *testing.T) {
 		if got, _ := loaded.Path("/css/site.css"); err != nil || got != want {
 			t.Errorf("Path = %q, %v; want %q", got, err, want)
 		}
+		t.Setenv(webappassets.StaticPathsEnv, "/assets/*,/favicon.ico")
+		loaded, _ = webappassets.Load()
+		if got, _ := loaded.Path("/css/site.css"); got != "/css/site.css" {
+			t.Errorf("with %s=/assets/*,/favicon.ico, Path = %q, want /css/site.css", webappassets.StaticPathsEnv, got)
+		}
 	})
 	t.Run("no manifest: plain names", func(t *testing.T) {
 		t.Setenv("LAMBDA_TASK_ROOT", t.TempDir())
@@ -145,7 +171,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestCheckFindsEveryMissingReference(t *testing.T) {
-	m, _ := webappassets.Build(staticFS())
+	m, _ := webappassets.Build(staticFS(), nil)
 	tmpl := template.Must(template.New("page").Funcs(m.FuncMap()).Parse(`
 {{define "head"}}<link href="{{asset "/css/site.css"}}">{{end}}
 {{if .}}<img src="{{asset "/images/logo.svg"}}">{{else}}<img src="{{asset "/images/gone.svg"}}">{{end}}
@@ -166,7 +192,7 @@ func TestCheckFindsEveryMissingReference(t *testing.T) {
 }
 
 func TestCheckRefusesComputedPaths(t *testing.T) {
-	m, _ := webappassets.Build(staticFS())
+	m, _ := webappassets.Build(staticFS(), nil)
 	tmpl := template.Must(template.New("page").Funcs(m.FuncMap()).Parse(`{{asset .Path}}`))
 	if err := webappassets.Check(tmpl, m); err == nil || !strings.Contains(err.Error(), "not a string literal") {
 		t.Errorf("Check = %v, want the computed path refused", err)
@@ -174,7 +200,7 @@ func TestCheckRefusesComputedPaths(t *testing.T) {
 }
 
 func TestTemplateStopsOnMissingFile(t *testing.T) {
-	m, _ := webappassets.Build(staticFS())
+	m, _ := webappassets.Build(staticFS(), nil)
 	tmpl := template.Must(template.New("page").Funcs(m.FuncMap()).Parse(`<link href="{{asset "/css/gone.css"}}">`))
 	if err := tmpl.Execute(new(bytes.Buffer), nil); err == nil || !strings.Contains(err.Error(), "/css/gone.css") {
 		t.Errorf("Execute = %v, want an error naming /css/gone.css", err)

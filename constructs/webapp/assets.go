@@ -27,8 +27,9 @@ import (
 //     /robots.txt), for links from elsewhere and for pages that do not use
 //     the manifest.
 //   - HashedStaticDeployment: every file under webappassets.HashedPath,
-//     Cache-Control webappassets.ImmutableCacheControl. The pages link
-//     these through the manifest in the function's bundle.
+//     Cache-Control webappassets.ImmutableCacheControl, unless no
+//     StaticPaths pattern serves that name (/favicon.ico's exact pattern).
+//     The pages link these through the manifest in the function's bundle.
 //
 // Pruning is off in both because either one's prune would delete the
 // other's files, and because the previous function version — the other
@@ -46,13 +47,24 @@ const assetsEnv = "WEBAPP_ASSETS_SHA256"
 // staticManifest is the manifest of StaticDir, and its JSON as the
 // function's bundle carries it. validate has checked that the directory
 // exists; a file that cannot be read fails synth here.
-func staticManifest(path, dir string) (*webappassets.Manifest, []byte) {
-	m, err := webappassets.Build(os.DirFS(dir))
+func staticManifest(path string, p Props) (*webappassets.Manifest, []byte) {
+	m, err := webappassets.Build(os.DirFS(p.StaticDir), p.StaticPaths)
 	if err != nil {
-		panic(fmt.Errorf("webapp %s: StaticDir %q cannot be read: %w", path, dir, err))
+		panic(fmt.Errorf("webapp %s: StaticDir %q cannot be read: %w", path, p.StaticDir, err))
 	}
 	data, _ := m.MarshalJSON() // a built manifest: it cannot fail
 	return m, data
+}
+
+// hashesAny reports whether some file is published under a hashed name:
+// without one there is nothing for HashedStaticDeployment to upload.
+func hashesAny(m *webappassets.Manifest) bool {
+	for _, src := range m.Files() {
+		if published, _ := m.Path(src); published != src {
+			return true
+		}
+	}
+	return false
 }
 
 func manifestSum(manifest []byte) string {
@@ -103,6 +115,9 @@ type hashedCopier struct {
 func (c *hashedCopier) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	for _, src := range c.manifest.Files() {
 		published, _ := c.manifest.Path(src)
+		if published == src {
+			continue // no pattern serves its hashed name: StaticDeployment's alone
+		}
 		content, err := os.ReadFile(filepath.Join(c.dir, filepath.FromSlash(strings.TrimPrefix(src, "/"))))
 		if err == nil && webappassets.HashedPath(src, content) != published {
 			err = fmt.Errorf("changed during synth: synthesize again")

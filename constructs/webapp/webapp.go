@@ -131,7 +131,8 @@ type WebApp struct {
 	// (webappassets.HashedPath: /css/site.3f9a1c2b7d.css), cached for a
 	// year; the function's bundle carries their manifest (webappassets.Load).
 	// It deletes nothing, so the previous version's pages keep their files,
-	// and FunctionAlias moves to a new version only after it has run.
+	// and FunctionAlias moves to a new version only after it has run. Nil
+	// when no StaticPaths pattern serves any file's hashed name.
 	HashedStaticDeployment awss3deployment.BucketDeployment
 	// Certificate is the domain's certificate, nil without DomainName.
 	Certificate awscertificatemanager.ICertificate
@@ -161,7 +162,7 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	warnUnsetFlags(this, p)
 	w := &WebApp{Construct: this, StageName: p.Stage}
 	warnUnservedStaticFiles(this, p.StaticDir, p.StaticPaths)
-	assets, manifest := staticManifest(path, p.StaticDir)
+	assets, manifest := staticManifest(path, p)
 
 	if p.AccessLogging {
 		w.LogBucket = newLogBucket(this)
@@ -223,10 +224,12 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		Distribution:      w.Distribution,
 		DistributionPaths: jsii.Strings(p.StaticPaths...),
 	}))
-	w.HashedStaticDeployment = newHashedStaticDeployment(this, path, p, w.StaticBucket, assets, manifest)
-	// A new version's pages link its new hashed files: they must be in the
-	// bucket before the alias sends it traffic.
-	w.FunctionAlias.Node().AddDependency(w.HashedStaticDeployment)
+	if hashesAny(assets) {
+		w.HashedStaticDeployment = newHashedStaticDeployment(this, path, p, w.StaticBucket, assets, manifest)
+		// A new version's pages link its new hashed files: they must be in
+		// the bucket before the alias sends it traffic.
+		w.FunctionAlias.Node().AddDependency(w.HashedStaticDeployment)
+	}
 
 	if p.DomainName != "" && p.HostedZone != nil {
 		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(w.Distribution))

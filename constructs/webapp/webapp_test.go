@@ -561,8 +561,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
-				"HashedStaticDeployment": w.HashedStaticDeployment,
-				"FunctionVersion":        w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
+				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
 			} {
 				if v == nil {
 					t.Errorf("%s %s: %s is nil", name, *w.Node().Path(), field)
@@ -570,6 +569,11 @@ func TestExposedResourcesAreSet(t *testing.T) {
 			}
 			if w.StageName == "" {
 				t.Errorf("%s: StageName is empty", name)
+			}
+			// custom-stage's StaticPaths (/assets/*, /robots.txt) serve no
+			// hashed name of its files: there is nothing to upload hashed.
+			if (w.HashedStaticDeployment == nil) != (name == "custom-stage") {
+				t.Errorf("%s %s: HashedStaticDeployment = %v, want it set exactly when a pattern serves a hashed name", name, *w.Node().Path(), w.HashedStaticDeployment)
 			}
 			// The origin key's parts exist exactly when the key does.
 			direct := w.OriginSecret == nil

@@ -41,7 +41,7 @@ const staticDir = "../../../static"
 // every page a test renders links files that exist.
 func staticAssets(t testing.TB) *webappassets.Manifest {
 	t.Helper()
-	m, err := webappassets.Build(os.DirFS(staticDir))
+	m, err := webappassets.Build(os.DirFS(staticDir), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -179,7 +179,10 @@ func newServer(opts Options) (*server, error) {
 		staticPaths: patterns,
 		// The function links the static files by the hashed names of their
 		// current content, which route serves.
-		env:       slices.Concat(os.Environ(), []string{webappassets.StaticDirEnv + "=" + filepath.Join(dir, staticDir)}, opts.Env),
+		env: slices.Concat(os.Environ(), []string{
+			webappassets.StaticDirEnv + "=" + filepath.Join(dir, staticDir),
+			webappassets.StaticPathsEnv + "=" + strings.Join(patterns, ","),
+		}, opts.Env),
 		out:       &syncWriter{w: cmp.Or[io.Writer](opts.Output, os.Stderr)},
 		binDir:    binDir,
 		reloading: true, // until the first build is done
