@@ -10,9 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gowebapp/webapp/internal/cli/assembly"
-	"github.com/gowebapp/webapp/internal/cli/localsite"
-	"github.com/gowebapp/webapp/internal/staticpaths"
 	"github.com/gowebapp/webapp/tools/cdktest"
 	"github.com/gowebapp/webapp/webappassets"
 )
@@ -150,114 +147,5 @@ func TestSitesWithOtherStaticFilesGetTheirOwnManifests(t *testing.T) {
 	// No default pattern serves a hashed robots.txt: nothing to upload.
 	if b.HashedStaticDeployment != nil {
 		t.Error("site B has a HashedStaticDeployment without a file to publish under a hashed name")
-	}
-}
-
-// deployedSite synthesizes a site whose StaticDir holds files and returns
-// it as `webapp local` serves it, and its function's manifest.
-func deployedSite(t *testing.T, files map[string]string) (*localsite.Site, *webappassets.Manifest) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(content), 0o644)
-	}
-	app := cdktest.NewApp(t, nil)
-	stack := awscdk.NewStack(app, jsii.String("Versions"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("ap-northeast-1")}})
-	w := NewWebApp(stack, "Site", &Props{FunctionDir: functionDir, StaticDir: dir})
-	var out string
-	cdktest.Try(t, "synth", func() { out = *app.Synth(nil).Directory() })
-	asm, err := assembly.Load(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := asm.Stack("Versions")
-	site, err := localsite.NewSite(st, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &synthesized{stack: stack, tpl: assertions.Template_FromStack(stack, nil)}
-	key, _ := functionAsset(t, s, w)
-	data, err := os.ReadFile(filepath.Join(assetDir(t, s, key), webappassets.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := webappassets.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return site, m
-}
-
-// object returns what the site answers for path from its static bucket:
-// the object of the first behaviour whose pattern matches, as CloudFront
-// picks it.
-func object(site *localsite.Site, path string) *localsite.Object {
-	for _, b := range site.Behaviors {
-		if staticpaths.Match(b.PathPattern, path) {
-			if b.Origin == nil || b.Origin.Bucket == nil {
-				return nil // the function's
-			}
-			return b.Origin.Bucket.Objects[strings.TrimPrefix(path, "/")]
-		}
-	}
-	return nil
-}
-
-// TestFirstVersionsFilesSurviveTheSecondDeploy deploys two versions of a
-// site, the second over the first as S3 keeps a bucket across deploys: the
-// pages of the first version — still served by the other side of a canary,
-// by a rollback, or open in a browser — find every file they link, with
-// the content they were built with.
-func TestFirstVersionsFilesSurviveTheSecondDeploy(t *testing.T) {
-	// favicon.ico keeps its name (the pattern /favicon.ico is exact), so a
-	// deploy replaces it; the rest are hashed.
-	v1Files := map[string]string{"css/site.css": "body{color:red}", "js/app.js": "'v1'", "images/old.svg": "<svg id=v1/>", "favicon.ico": "ico1"}
-	v2Files := map[string]string{"css/site.css": "body{color:blue}", "js/app.js": "'v1'", "favicon.ico": "ico2"}
-	v1, m1 := deployedSite(t, v1Files)
-	v2, m2 := deployedSite(t, v2Files)
-	v2.DeployOver(v1)
-
-	for _, c := range []struct {
-		version string
-		m       *webappassets.Manifest
-		files   map[string]string
-	}{{"v1", m1, v1Files}, {"v2", m2, v2Files}} {
-		if len(c.m.Files()) != len(c.files) {
-			t.Errorf("%s's manifest names %v, want its %d files", c.version, c.m.Files(), len(c.files))
-		}
-		for _, src := range c.m.Files() {
-			published, _ := c.m.Path(src)
-			o := object(v2, published)
-			if o == nil {
-				t.Errorf("after the second deploy, %s's %s (%s) is not served from the bucket", c.version, published, src)
-				continue
-			}
-			if published == src {
-				if c.version == "v2" && string(o.Body) != c.files[src[1:]] {
-					t.Errorf("%s = %q, want v2's %q", src, o.Body, c.files[src[1:]])
-				}
-			} else if string(o.Body) != c.files[src[1:]] {
-				t.Errorf("%s's %s = %q, want %q", c.version, published, o.Body, c.files[src[1:]])
-			}
-			if want := webappassets.ImmutableCacheControl; published == src {
-				if got := o.Header.Get("Cache-Control"); got != webappassets.RevalidatedCacheControl {
-					t.Errorf("%s (not hashed): Cache-Control %q, want %q", published, got, webappassets.RevalidatedCacheControl)
-				}
-			} else if got := o.Header.Get("Cache-Control"); got != want {
-				t.Errorf("%s: Cache-Control %q, want %q", published, got, webappassets.ImmutableCacheControl)
-			}
-		}
-	}
-	if m1p, _ := m1.Path("/css/site.css"); m1p == func() string { p, _ := m2.Path("/css/site.css"); return p }() {
-		t.Fatalf("both versions publish /css/site.css as %s: a changed file must get a new name", m1p)
-	}
-	// The plain names are the newest version's, revalidated soon.
-	for name, content := range map[string]string{"/css/site.css": "body{color:blue}", "/favicon.ico": "ico2"} {
-		o := object(v2, name)
-		if o == nil || string(o.Body) != content || o.Header.Get("Cache-Control") != webappassets.RevalidatedCacheControl {
-			t.Errorf("%s after the second deploy = %+v, want %q with Cache-Control %q", name, o, content, webappassets.RevalidatedCacheControl)
-		}
 	}
 }
