@@ -6,15 +6,21 @@
 // short Cache-Control ([RevalidatedCacheControl]), and under a name that
 // carries a prefix of the SHA-256 of its content ([HashedPath]:
 // /css/site.css is also /css/site.3f9a1c2b7d.css), cached for a year
-// ([ImmutableCacheControl]). Neither deployment deletes what an earlier one
-// published, so the pages of the previous function version (a canary's other
-// half, a rollback, a page open in a browser) keep their files. It writes the
-// [Manifest] of those names into the function's bundle, beside bootstrap
-// ([FileName]), so each function version carries the names of its own files.
+// ([ImmutableCacheControl]) — unless no StaticPaths pattern would serve the
+// hashed name (/favicon.ico under the exact pattern /favicon.ico): such a
+// file keeps its own name only. Neither deployment deletes what an earlier
+// one published, so the pages of the previous function version (a canary's
+// other half, a rollback, a page open in a browser) keep their files. It
+// writes the [Manifest] of those names into the function's bundle, beside
+// bootstrap ([FileName]), so each function version carries the names of its
+// own files.
 //
 // A function loads it once with [Load] and gives its templates [Manifest.FuncMap]:
 //
 //	<link rel="stylesheet" href="{{asset "/css/site.css"}}">
+//
+// (with webapphttp.URL around it where the site may be reached under the
+// stage's base path: {{.URL (asset "/css/site.css")}} in the sample app).
 //
 // A reference to a file that does not exist is an error: when the page
 // renders, and before that in the app's tests, where [Check] finds every
