@@ -134,6 +134,11 @@ type WebApp struct {
 	// and FunctionAlias moves to a new version only after it has run. Nil
 	// when no StaticPaths pattern serves any file's hashed name.
 	HashedStaticDeployment awss3deployment.BucketDeployment
+	// StaticExpiry runs after both deployments whenever the published names
+	// change: it tags the bucket's objects that no name of this deploy
+	// refers to, untags those named again, and deletes those superseded
+	// SupersededStaticFileDays or more ago.
+	StaticExpiry awscdk.CustomResource
 	// Certificate is the domain's certificate, nil without DomainName.
 	Certificate awscertificatemanager.ICertificate
 	// StageName is the API Gateway stage the distribution's origin path points at.
@@ -224,12 +229,15 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 		Distribution:      w.Distribution,
 		DistributionPaths: jsii.Strings(p.StaticPaths...),
 	}))
+	deployments := []constructs.IDependable{w.StaticDeployment}
 	if hashesAny(assets) {
 		w.HashedStaticDeployment = newHashedStaticDeployment(this, path, p, w.StaticBucket, assets, manifest)
 		// A new version's pages link its new hashed files: they must be in
 		// the bucket before the alias sends it traffic.
 		w.FunctionAlias.Node().AddDependency(w.HashedStaticDeployment)
+		deployments = append(deployments, w.HashedStaticDeployment)
 	}
+	w.StaticExpiry = newStaticExpiry(this, p, w.StaticBucket, assets, deployments...)
 
 	if p.DomainName != "" && p.HostedZone != nil {
 		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(w.Distribution))

@@ -534,7 +534,7 @@ func keys[M ~map[string]V, V any](m M) []string {
 func TestTwoSitesInOneStackDoNotCollide(t *testing.T) {
 	s := config(t, "two-sites")
 	for typ, n := range map[string]int{
-		"AWS::Lambda::Function":         2 + 1, // + the bucket deployment's handler, shared
+		"AWS::Lambda::Function":         2*2 + 1, // each site's and its static expiry's + the bucket deployment's handler, shared
 		"AWS::ApiGateway::RestApi":      2,
 		"AWS::CloudFront::Distribution": 2,
 		"AWS::CloudFront::Function":     2,
@@ -561,6 +561,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
+				"StaticExpiry":    w.StaticExpiry,
 				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias,
 			} {
 				if v == nil {
