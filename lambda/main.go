@@ -30,6 +30,11 @@
 // answers 503 with Retry-After before the function times out
 // (docs/faults.md).
 //
+// The pages link the static files by the hashed names of webapp-assets.json,
+// which the construct writes beside bootstrap (webappassets.Load; under
+// `webapp dev`, WEBAPP_STATIC_DIR's files); a malformed one stops the
+// function at init.
+//
 // Init makes no network call and stays cheap: the DynamoDB client is made
 // with webappaws.Config, which in the build the construct makes (tag
 // webapp.lambda) reads the region, the execution role's credentials and any
@@ -47,6 +52,7 @@ import (
 
 	"github.com/gowebapp/webapp/internal/app/site"
 	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 	"github.com/gowebapp/webapp/webappsecret"
 )
@@ -71,6 +77,10 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Store = siteStore(store) // not store itself: see storeFuncs
+	if cfg.Assets, err = webappassets.Load(); err != nil {
+		logger.Error("cannot start", "err", err.Error())
+		os.Exit(1)
+	}
 	webapphttp.Start(site.New(cfg))
 }
 

@@ -50,6 +50,7 @@ func cdkDeps(t *testing.T, pkg string) []string {
 func TestFunctionLinksNoCDK(t *testing.T) {
 	for _, pkg := range []string{
 		"github.com/gowebapp/webapp/webapphttp",
+		"github.com/gowebapp/webapp/webappassets",
 		"github.com/gowebapp/webapp/lambda",
 	} {
 		if found := cdkDeps(t, pkg); len(found) > 0 {

@@ -11,14 +11,18 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gowebapp/webapp/internal/lambdabuild"
+	"github.com/gowebapp/webapp/webappassets"
 )
 
 // goBundler builds the function's Go package with the local Go toolchain
-// during synth, so no Docker is needed. CDK calls TryBundle through jsii; the
+// during synth, so no Docker is needed, and writes the static files'
+// manifest beside bootstrap: each function version carries the names of
+// its own files. CDK calls TryBundle through jsii; the
 // value must be passed as a pointer (a struct value panics in reflection).
 type goBundler struct {
-	pkgDir string
-	opts   lambdabuild.Options
+	pkgDir   string
+	opts     lambdabuild.Options
+	manifest []byte // webappassets.FileName's content
 }
 
 // built remembers, per package directory and build options, the bootstrap
@@ -28,6 +32,9 @@ type goBundler struct {
 var built sync.Map // absolute package dir and options → path of a built bootstrap
 
 func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	if err := os.WriteFile(filepath.Join(*outputDir, webappassets.FileName), b.manifest, 0o644); err != nil {
+		panic(err)
+	}
 	out := filepath.Join(*outputDir, "bootstrap")
 	key := b.key()
 	if prev, ok := built.Load(key); ok {
@@ -78,17 +85,19 @@ func copyFile(from, to string) error {
 // Command and Environment say what the local bundler runs, for a reader of
 // the options; they also make the options differ when the build does, since
 // CDK stages one asset per source directory and bundling options (the Local
-// bundler is opaque to it).
-func bundlingOptions(pkgDir string, opts lambdabuild.Options) *awscdk.BundlingOptions {
+// bundler is opaque to it); for the same reason the environment names the
+// manifest's hash (assetsEnv).
+func bundlingOptions(pkgDir string, opts lambdabuild.Options, manifest []byte) *awscdk.BundlingOptions {
 	args, _ := opts.Args() // validate has refused what Args refuses
-	env := make(map[string]*string, len(opts.Env))
+	env := make(map[string]*string, len(opts.Env)+1)
 	for k, v := range opts.Env {
 		env[k] = jsii.String(v)
 	}
+	env[assetsEnv] = jsii.String(manifestSum(manifest))
 	return &awscdk.BundlingOptions{
 		// Never pulled: the local bundler always succeeds or fails synth.
 		Image:       awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-		Local:       &goBundler{pkgDir: pkgDir, opts: opts},
+		Local:       &goBundler{pkgDir: pkgDir, opts: opts, manifest: manifest},
 		Command:     jsii.Strings(append(append([]string{"go", "build"}, args...), "-o", "/asset-output/bootstrap", ".")...),
 		Environment: &env,
 	}

@@ -92,7 +92,10 @@ type Props struct {
 	// example awslambda.Code_FromAsset("dist/function.zip", nil) from a CI
 	// build, or awslambda.Code_FromBucket. It must hold an executable named
 	// bootstrap for linux/arm64 (the provided.al2023 runtime). Nothing is
-	// built during synth.
+	// built during synth, and nothing added: a function that links its
+	// static files by their hashed names needs webappassets.FileName beside
+	// bootstrap (webappassets.Build of StaticDir, as the construct builds
+	// it); without one, webappassets.Load links their plain names.
 	// Default: FunctionDir, built during synth.
 	Code awslambda.Code
 

@@ -190,7 +190,7 @@ func tidySharedHandlers(stack awscdk.Stack) {
 			suppress(c, true,
 				[2]string{"AwsSolutions-L1", "CDK's BucketDeployment handler: CDK pins and updates its runtime"},
 				[2]string{"AwsSolutions-IAM4", "CDK's BucketDeployment handler uses the basic execution role for its logs"},
-				[2]string{"AwsSolutions-IAM5", "CDK's BucketDeployment handler copies every object of the asset into the static bucket and prunes old ones: object wildcards within those two buckets"},
+				[2]string{"AwsSolutions-IAM5", "CDK's BucketDeployment handler copies every object of its assets into the static bucket: object wildcards within those two buckets"},
 			)
 		case strings.HasPrefix(id, "Custom::S3AutoDeleteObjectsCustomResourceProvider"):
 			suppress(c, true,

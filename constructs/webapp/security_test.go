@@ -173,7 +173,8 @@ func TestFunctionRoleOnlyWritesItsLogs(t *testing.T) {
 			"Resource": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
 		}}},
 	})
-	cdktest.CountMatching(t, tpl, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 30}, 2)
+	// The function's, the API's access logs and the static expiry's.
+	cdktest.CountMatching(t, tpl, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 30}, 3)
 }
 
 func TestHardeningOptions(t *testing.T) {

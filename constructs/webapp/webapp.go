@@ -125,9 +125,23 @@ type WebApp struct {
 	// ApiAccessLogGroup receives the API stage's access logs, kept for
 	// LogRetention.
 	ApiAccessLogGroup awslogs.LogGroup
-	// StaticDeployment uploads StaticDir to StaticBucket on every deploy,
-	// prunes what is gone, and invalidates StaticPaths in Distribution.
+	// StaticDeployment uploads StaticDir to StaticBucket under the files'
+	// own names on every deploy, with a short Cache-Control
+	// (webappassets.RevalidatedCacheControl), and invalidates StaticPaths
+	// in Distribution. It deletes nothing: see HashedStaticDeployment.
 	StaticDeployment awss3deployment.BucketDeployment
+	// HashedStaticDeployment uploads StaticDir under content-hashed names
+	// (webappassets.HashedPath: /css/site.3f9a1c2b7d.css), cached for a
+	// year; the function's bundle carries their manifest (webappassets.Load).
+	// It deletes nothing, so the previous version's pages keep their files,
+	// and FunctionAlias moves to a new version only after it has run. Nil
+	// when no StaticPaths pattern serves any file's hashed name.
+	HashedStaticDeployment awss3deployment.BucketDeployment
+	// StaticExpiry runs after both deployments whenever the published names
+	// change: it tags the bucket's objects that no name of this deploy
+	// refers to, untags those named again, and deletes those superseded
+	// SupersededStaticFileDays or more ago.
+	StaticExpiry awscdk.CustomResource
 	// Certificate is the domain's certificate, nil without DomainName.
 	Certificate awscertificatemanager.ICertificate
 	// StageName is the API Gateway stage the distribution's origin path points at.
@@ -156,11 +170,12 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	warnUnsetFlags(this, p)
 	w := &WebApp{Construct: this, StageName: p.Stage}
 	warnUnservedStaticFiles(this, p.StaticDir, p.StaticPaths)
+	assets, manifest := staticManifest(path, p)
 
 	if p.AccessLogging {
 		w.LogBucket = newLogBucket(this)
 	}
-	w.Function, w.FunctionLogGroup = newFunction(this, p)
+	w.Function, w.FunctionLogGroup = newFunction(this, p, manifest)
 	w.GeneratedSecrets = addSecrets(this, p, w.Function)
 	w.FunctionVersion, w.FunctionAlias = newAlias(this, p, w.Function)
 	w.Api, w.ApiAccessLogGroup = newAPI(this, p, w.FunctionAlias)
@@ -206,13 +221,22 @@ func NewWebApp(scope constructs.Construct, id string, props *Props) *WebApp {
 	w.AppCachePolicy = newAppCachePolicy(this, p)
 	w.Distribution = newDistribution(this, p, w)
 
-	w.StaticDeployment = awss3deployment.NewBucketDeployment(this, jsii.String("StaticDeployment"), &awss3deployment.BucketDeploymentProps{
+	w.StaticDeployment = awss3deployment.NewBucketDeployment(this, jsii.String("StaticDeployment"), staticDeploymentOptions(&awss3deployment.BucketDeploymentProps{
 		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(p.StaticDir), nil)},
 		DestinationBucket: w.StaticBucket,
 		// Invalidate what was deployed, not the app's dynamic pages.
 		Distribution:      w.Distribution,
 		DistributionPaths: jsii.Strings(p.StaticPaths...),
-	})
+	}))
+	deployments := []constructs.IDependable{w.StaticDeployment}
+	if hashesAny(assets) {
+		w.HashedStaticDeployment = newHashedStaticDeployment(this, path, p, w.StaticBucket, assets, manifest)
+		// A new version's pages link its new hashed files: they must be in
+		// the bucket before the alias sends it traffic.
+		w.FunctionAlias.Node().AddDependency(w.HashedStaticDeployment)
+		deployments = append(deployments, w.HashedStaticDeployment)
+	}
+	w.StaticExpiry = newStaticExpiry(this, p, w.StaticBucket, assets, deployments...)
 
 	if p.DomainName != "" && p.HostedZone != nil {
 		addAliasRecords(this, p, w.Distribution)
@@ -401,7 +425,9 @@ func newDistribution(scope constructs.Construct, p Props, w *WebApp) awscloudfro
 }
 
 // newFunction returns the function and its log group.
-func newFunction(scope constructs.Construct, p Props) (awslambda.Function, awslogs.LogGroup) {
+// manifest is the static files' manifest, which a function built from
+// FunctionDir carries beside bootstrap (webappassets.FileName).
+func newFunction(scope constructs.Construct, p Props, manifest []byte) (awslambda.Function, awslogs.LogGroup) {
 	logGroup := awslogs.NewLogGroup(scope, jsii.String("FunctionLogs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
@@ -432,7 +458,7 @@ func newFunction(scope constructs.Construct, p Props) (awslambda.Function, awslo
 	if code == nil {
 		code = awslambda.Code_FromAsset(jsii.String(p.FunctionDir), &awss3assets.AssetOptions{
 			AssetHashType: awscdk.AssetHashType_OUTPUT,
-			Bundling:      bundlingOptions(p.FunctionDir, p.FunctionBuild.options()),
+			Bundling:      bundlingOptions(p.FunctionDir, p.FunctionBuild.options(), manifest),
 		})
 	}
 	props := &awslambda.FunctionProps{

@@ -434,7 +434,7 @@ func TestStaticFilesAreDeployedAndInvalidated(t *testing.T) {
 	tpl := config(t, "default").tpl
 	cdktest.Has(t, tpl, "Custom::CDKBucketDeployment", map[string]any{
 		"DistributionPaths": []any{"/css/*", "/js/*", "/images/*", "/favicon.ico"},
-		"Prune":             true,
+		"Prune":             false,
 	})
 }
 
@@ -541,7 +541,7 @@ func keys[M ~map[string]V, V any](m M) []string {
 func TestTwoSitesInOneStackDoNotCollide(t *testing.T) {
 	s := config(t, "two-sites")
 	for typ, n := range map[string]int{
-		"AWS::Lambda::Function":         2 + 1, // + the bucket deployment's handler, shared
+		"AWS::Lambda::Function":         2*2 + 1, // each site's and its static expiry's + the bucket deployment's handler, shared
 		"AWS::ApiGateway::RestApi":      2,
 		"AWS::CloudFront::Distribution": 2,
 		"AWS::CloudFront::Function":     2,
@@ -568,6 +568,7 @@ func TestExposedResourcesAreSet(t *testing.T) {
 				"Distribution": w.Distribution, "ViewerRequest": w.ViewerRequest, "SiteUrl": w.SiteUrl,
 				"ResponseHeadersPolicy": w.ResponseHeadersPolicy, "FunctionLogGroup": w.FunctionLogGroup,
 				"ApiAccessLogGroup": w.ApiAccessLogGroup, "StaticDeployment": w.StaticDeployment,
+				"StaticExpiry":    w.StaticExpiry,
 				"FunctionVersion": w.FunctionVersion, "FunctionAlias": w.FunctionAlias, "AppCachePolicy": w.AppCachePolicy,
 			} {
 				if v == nil {
@@ -576,6 +577,11 @@ func TestExposedResourcesAreSet(t *testing.T) {
 			}
 			if w.StageName == "" {
 				t.Errorf("%s: StageName is empty", name)
+			}
+			// custom-stage's StaticPaths (/assets/*, /robots.txt) serve no
+			// hashed name of its files: there is nothing to upload hashed.
+			if (w.HashedStaticDeployment == nil) != (name == "custom-stage") {
+				t.Errorf("%s %s: HashedStaticDeployment = %v, want it set exactly when a pattern serves a hashed name", name, *w.Node().Path(), w.HashedStaticDeployment)
 			}
 			// The origin key's parts exist exactly when the key does.
 			direct := w.OriginSecret == nil

@@ -306,9 +306,10 @@ func TestBrowser(t *testing.T) {
 		if style.LogoWidth <= 0 {
 			t.Error("the logo image did not load")
 		}
-		for _, p := range []string{"/css/site.css", "/js/app.js", "/images/logo.svg"} {
-			if !w.requested(base + p) {
-				t.Errorf("the page did not request %s", p)
+		assets := staticAssets(t)
+		for _, src := range []string{"/css/site.css", "/js/app.js", "/images/logo.svg"} {
+			if p, _ := assets.Path(src); !w.requested(base + p) {
+				t.Errorf("the page did not request %s as %s", src, p)
 			}
 		}
 		w.check(t, "home page")

@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -29,7 +31,21 @@ type req struct {
 func newSite(t testing.TB, store Store, debug bool) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	return New(Config{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Debug: debug}), logs
+	return New(Config{Store: store, Logger: slog.New(slog.NewJSONHandler(logs, nil)), Debug: debug, Assets: staticAssets(t)}), logs
+}
+
+// staticDir is the sample app's StaticDir, as stack.go gives it.
+const staticDir = "../../../static"
+
+// staticAssets is the manifest the construct builds from staticDir, so that
+// every page a test renders links files that exist.
+func staticAssets(t testing.TB) *webappassets.Manifest {
+	t.Helper()
+	m, err := webappassets.Build(os.DirFS(staticDir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // serve sends rq to h and returns the recorded response.

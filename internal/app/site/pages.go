@@ -15,6 +15,7 @@ import (
 
 	"github.com/gowebapp/webapp/internal/app/todo"
 	"github.com/gowebapp/webapp/internal/csp"
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -26,11 +27,22 @@ var templateFS embed.FS
 // start, see docs/benchmarks.md), which /healthz and the JSON API do not
 // need. The files are embedded, so a parse error shows in any test that
 // renders a page. Each page is a top-level template named by its file.
+//
+// Static files are linked as {{.URL (asset "/css/site.css")}}: asset gives
+// the file's published (hashed) path, URL adds the stage's base path. Each
+// server executes a clone whose asset is its own manifest's (pageTemplates).
 var templates = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("").Funcs(template.FuncMap{
-		"priorityName": priorityName,
-	}).ParseFS(templateFS, "templates/*.html"))
+	funcs := webappassets.Plain().FuncMap()
+	funcs["priorityName"] = priorityName
+	return template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
 })
+
+// pageTemplates are the templates with asset answering from the manifest.
+func pageTemplates(assets *webappassets.Manifest) func() *template.Template {
+	return sync.OnceValue(func() *template.Template {
+		return template.Must(templates().Clone()).Funcs(assets.FuncMap())
+	})
+}
 
 // contentSecurityPolicy is sent with every page: the pages have no inline
 // script or style, so nothing but the site's own files is needed.
@@ -245,7 +257,7 @@ func (s *server) render(w http.ResponseWriter, status int, name string, data any
 		buf.Reset()
 		buffers.Put(buf)
 	}()
-	if err := templates().ExecuteTemplate(buf, name, data); err != nil {
+	if err := s.templates().ExecuteTemplate(buf, name, data); err != nil {
 		return err
 	}
 	if err := s.checkSize(buf.Bytes()); err != nil {

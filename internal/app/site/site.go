@@ -18,6 +18,7 @@ package site
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"path"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gowebapp/webapp/internal/app/todo"
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -86,6 +88,11 @@ type Config struct {
 	// package twilio) checks each request's signature. Default: none, and
 	// those routes answer 503 saying TWILIO_AUTH_TOKEN is not configured.
 	TwilioAuthToken func(ctx context.Context) (string, error)
+
+	// Assets are the static files' published names, which the pages link
+	// (webappassets.Load in the function). Default: webappassets.Plain(),
+	// the files' own names.
+	Assets *webappassets.Manifest
 }
 
 // EnvTodoAPIRequireCaller is the environment variable of
@@ -136,6 +143,8 @@ type server struct {
 	mux     *http.ServeMux
 	// requireCaller is Config.TodoAPIRequireCaller.
 	requireCaller bool
+	// templates are the pages, linking Config.Assets' names.
+	templates func() *template.Template
 }
 
 // New returns the site's handler. It panics if cfg.Store is nil, a mistake
@@ -171,6 +180,11 @@ func New(cfg Config) http.Handler {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	assets := cfg.Assets
+	if assets == nil {
+		assets = webappassets.Plain()
+	}
+	s.templates = pageTemplates(assets)
 
 	s.page("GET /{$}", s.home)
 	s.page("GET /search", s.search)

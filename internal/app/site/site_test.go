@@ -197,7 +197,8 @@ func TestErrorPages(t *testing.T) {
 				t.Errorf("Content-Type = %q, want an HTML page", ct)
 			}
 			body := w.Body.String()
-			for _, want := range []string{tt.text, http.StatusText(tt.status), "<!doctype html>", `href="/css/site.css"`} {
+			css, _ := staticAssets(t).Path("/css/site.css")
+			for _, want := range []string{tt.text, http.StatusText(tt.status), "<!doctype html>", `href="` + css + `"`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page does not contain %q:\n%s", want, body)
 				}

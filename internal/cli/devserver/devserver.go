@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ import (
 	"github.com/gowebapp/webapp/internal/cli/watch"
 	"github.com/gowebapp/webapp/internal/lambdabuild"
 	"github.com/gowebapp/webapp/internal/staticpaths"
+	"github.com/gowebapp/webapp/webappassets"
 )
 
 // Options say what to run and where.
@@ -183,11 +185,16 @@ func newServer(opts Options) (*server, error) {
 		function:    function,
 		staticDir:   filepath.ToSlash(staticDir),
 		staticPaths: patterns,
-		env:         append(os.Environ(), opts.Env...),
-		out:         &syncWriter{w: cmp.Or[io.Writer](opts.Output, os.Stderr)},
-		binDir:      binDir,
-		reloading:   true, // until the first build is done
-		changed:     make(chan struct{}),
+		// The function links the static files by the hashed names of their
+		// current content, which route serves.
+		env: slices.Concat(os.Environ(), []string{
+			webappassets.StaticDirEnv + "=" + filepath.Join(dir, staticDir),
+			webappassets.StaticPathsEnv + "=" + strings.Join(patterns, ","),
+		}, opts.Env),
+		out:       &syncWriter{w: cmp.Or[io.Writer](opts.Output, os.Stderr)},
+		binDir:    binDir,
+		reloading: true, // until the first build is done
+		changed:   make(chan struct{}),
 	}, nil
 }
 

@@ -1,12 +1,17 @@
 package devserver
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"testing/fstest"
 
 	"github.com/gowebapp/webapp/internal/staticpaths"
+	"github.com/gowebapp/webapp/webappassets"
 )
 
 // appStub answers "app" so that a test sees which side served a request.
@@ -71,6 +76,61 @@ func TestRouteUsesTheGivenPatterns(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Body.String() != want {
 			t.Errorf("GET %s = %q, want %q", path, w.Body, want)
+		}
+	}
+}
+
+func TestRouteServesTheHashedNamesOfTheCurrentFiles(t *testing.T) {
+	static := fstest.MapFS{"css/site.css": {Data: []byte("body{}")}, "favicon.ico": {Data: []byte("ico")}}
+	h := route(staticpaths.Default(), static, appStub)
+	get := func(p string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
+		return w
+	}
+	hashed := webappassets.HashedPath("/css/site.css", []byte("body{}"))
+	w := get(hashed)
+	if w.Code != 200 || w.Body.String() != "body{}" || w.Header().Get("Cache-Control") != webappassets.ImmutableCacheControl || w.Header().Get("Content-Type") != "text/css; charset=utf-8" {
+		t.Errorf("GET %s = %d %q, Cache-Control %q, Content-Type %q; want the stylesheet, immutable", hashed, w.Code, w.Body, w.Header().Get("Cache-Control"), w.Header().Get("Content-Type"))
+	}
+	if w := get("/css/site.css"); w.Code != 200 || w.Header().Get("Cache-Control") != "no-cache" {
+		t.Errorf("GET /css/site.css = %d, Cache-Control %q; want 200, no-cache (edits show at once)", w.Code, w.Header().Get("Cache-Control"))
+	}
+	// As behind CloudFront: no pattern serves a hashed /favicon.ico.
+	if p := webappassets.HashedPath("/favicon.ico", []byte("ico")); get(p).Body.String() != "app" {
+		t.Errorf("GET %s = %q, want the app's answer", p, get(p).Body)
+	}
+	// After an edit the old name is gone: the page links the new one.
+	static["css/site.css"] = &fstest.MapFile{Data: []byte("body{color:red}")}
+	if w := get(hashed); w.Code != 404 {
+		t.Errorf("GET %s after an edit = %d, want 404", hashed, w.Code)
+	}
+	if p := webappassets.HashedPath("/css/missing.css", nil); get(p).Code != 404 {
+		t.Errorf("GET %s = %d, want 404", p, get(p).Code)
+	}
+}
+
+func TestFunctionReadsTheStaticDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"lambda", "static"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := newServer(Options{Dir: dir, Listener: ln})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	for _, want := range []string{
+		webappassets.StaticDirEnv + "=" + filepath.Join(dir, "static"),
+		webappassets.StaticPathsEnv + "=/css/*,/js/*,/images/*,/favicon.ico",
+	} {
+		if !slices.Contains(s.env, want) {
+			t.Errorf("the function's environment lacks %s", want)
 		}
 	}
 }

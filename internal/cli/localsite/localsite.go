@@ -279,6 +279,13 @@ func (l *Local) newInstance(ctx context.Context, synthNotes []string, prev *inst
 		return nil, err
 	}
 	inst := &instance{site: site, notes: synthNotes}
+	if prev != nil {
+		// A reload is a deploy over the running site: its buckets keep
+		// what no deployment prunes, as S3 does.
+		if kept := site.DeployOver(prev.site); kept > 0 {
+			inst.note("the static buckets keep %d objects of the previous assembly that no deployment prunes, as S3 keeps them across deploys", kept)
+		}
+	}
 	defer func() {
 		if err != nil {
 			inst.close()

@@ -92,6 +92,9 @@ type Bucket struct {
 	ListAllowed bool
 	// Encryption is the x-amz-server-side-encryption S3 sends, "" for none.
 	Encryption string
+	// prunes are what the bucket's pruning deployments delete on a deploy
+	// over an earlier one (Site.DeployOver).
+	prunes []pruneRule
 }
 
 // Object is an object of a bucket as S3 would serve it.

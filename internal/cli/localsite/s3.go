@@ -36,6 +36,7 @@ func (d *deriver) deployments(b *Bucket) error {
 			SourceObjectKeys           []string
 			SourceMarkers              []map[string]string
 			Extract                    *flexBool
+			Prune                      *flexBool
 			Exclude, Include           []string
 			SystemMetadata             map[string]string
 			UserMetadata               map[string]string
@@ -51,6 +52,9 @@ func (d *deriver) deployments(b *Bucket) error {
 			prefix += "/"
 		}
 		extract := p.Extract == nil || bool(*p.Extract)
+		if p.Prune == nil || bool(*p.Prune) { // CDK's default, as the handler's
+			b.prunes = append(b.prunes, pruneRule{prefix: prefix, exclude: p.Exclude, include: p.Include})
+		}
 		for i, key := range p.SourceObjectKeys {
 			asset, ok := d.stack.Assembly().Asset(key)
 			if !ok {
@@ -79,6 +83,60 @@ func (d *deriver) deployments(b *Bucket) error {
 		d.warn("bucket %s gets no files from a bucket deployment: every request for it is a %s", b.LogicalID, map[bool]string{true: "404", false: "403"}[b.ListAllowed])
 	}
 	return nil
+}
+
+// pruneRule is what a deployment with Prune deletes when it runs: every
+// key under its prefix that its sources lack, except those its filters
+// exclude (`aws s3 sync --delete` leaves excluded keys alone).
+type pruneRule struct {
+	prefix           string
+	exclude, include []string
+}
+
+func (r pruneRule) deletes(key string) bool {
+	rest, ok := strings.CutPrefix(key, r.prefix)
+	return ok && !excluded(rest, r.exclude, r.include)
+}
+
+// DeployOver makes the site's buckets what a deploy of its assembly leaves
+// in buckets that held prev's objects: S3 keeps what earlier deploys
+// uploaded unless a deployment prunes it, so a page of the previous
+// version can still load the files it links. A bucket is the same when
+// its logical id is. It returns how many objects were kept.
+func (s *Site) DeployOver(prev *Site) int {
+	kept := 0
+	old := prev.buckets()
+	for id, b := range s.buckets() {
+		p, ok := old[id]
+		if !ok {
+			continue
+		}
+	objects:
+		for key, o := range p.Objects {
+			if _, ok := b.Objects[key]; ok {
+				continue // uploaded again
+			}
+			for _, r := range b.prunes {
+				if r.deletes(key) {
+					continue objects
+				}
+			}
+			b.Objects[key] = o
+			kept++
+		}
+	}
+	return kept
+}
+
+// buckets are the site's S3 buckets by logical id.
+func (s *Site) buckets() map[string]*Bucket {
+	buckets := map[string]*Bucket{}
+	for _, b := range s.Behaviors {
+		if b.Origin != nil && b.Origin.Bucket != nil {
+			buckets[b.Origin.Bucket.LogicalID] = b.Origin.Bucket
+		}
+	}
+	return buckets
 }
 
 // readAsset returns the files of a source: a directory (an asset the
