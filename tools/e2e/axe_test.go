@@ -41,12 +41,28 @@ const axeRun = `axe.run(document, {runOnly: {type: "tag", values: ` + axeTags + 
   })))`
 
 // TestAccessibility runs axe-core against the home page, a page of search
-// results and the 404 page, and fails on any WCAG 2.2 A or AA violation.
-// axe is injected into the page, which the site's Content-Security-Policy
-// forbids (script-src 'self'): the tab bypasses CSP, so this test says
-// nothing about CSP (TestBrowser checks it).
+// results and the 404 page of the local site, and fails on any WCAG 2.2 A or
+// AA violation.
 func TestAccessibility(t *testing.T) {
 	requireSite(t)
+	ctx := axeTab(t)
+	base := strings.TrimSuffix(site.URL, "/")
+	addTodo(t, ctx, "Read the axe report", "2", "Contrast and labels")
+	for _, p := range []struct{ name, path string }{
+		{"home page", "/"},
+		{"search results", "/search?q=axe"},
+		{"missing page", "/no-such-page"},
+	} {
+		t.Run(p.name, func(t *testing.T) { checkAxe(t, ctx, base+p.path) })
+	}
+}
+
+// axeTab returns a browser tab that ignores the pages' Content-Security-
+// Policy, which forbids the injected axe (script-src 'self'): a test in it
+// says nothing about CSP (TestBrowser checks that). It skips loudly without
+// node_modules/axe-core.
+func axeTab(t *testing.T) context.Context {
+	t.Helper()
 	axePath := filepath.Join(root, "node_modules", "axe-core", "axe.min.js")
 	axe, err := os.ReadFile(axePath)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -55,7 +71,8 @@ func TestAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := browserContext(t)
+	axeScript = string(axe)
+	ctx := newTab(t)
 	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tab, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
 		return err
@@ -63,32 +80,34 @@ func TestAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := strings.TrimSuffix(site.URL, "/")
-	addTodo(t, ctx, "Read the axe report", "2", "Contrast and labels")
+	return ctx
+}
 
-	for _, p := range []struct{ name, path string }{
-		{"home page", "/"},
-		{"search results", "/search?q=axe"},
-		{"missing page", "/no-such-page"},
-	} {
-		t.Run(p.name, func(t *testing.T) {
-			if _, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+p.path)); err != nil {
-				t.Fatal(err)
-			}
-			if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](string(axe))); err != nil {
-				t.Fatalf("injecting axe: %v", err)
-			}
-			violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("axe.run: %v", err)
-			}
-			for _, v := range violations {
-				var nodes []string
-				for _, n := range v.Nodes {
-					nodes = append(nodes, fmt.Sprintf("  %s: %s", strings.Join(n.Target, " "), strings.ReplaceAll(n.FailureSummary, "\n", " ")))
-				}
-				t.Errorf("%s: %s (%s, %d nodes): %s\n%s", p.path, v.ID, v.Impact, v.Count, v.Help, strings.Join(nodes, "\n"))
-			}
-		})
+// axeScript is axe.min.js, read by axeTab.
+var axeScript string
+
+// checkAxe loads url in the tab, runs axe in it and fails the test for each
+// violation, naming the rule and the first nodes. It returns the page's
+// HTTP status.
+func checkAxe(t *testing.T, ctx context.Context, url string) int64 {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(url))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](axeScript)); err != nil {
+		t.Fatalf("injecting axe: %v", err)
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	for _, v := range violations {
+		var nodes []string
+		for _, n := range v.Nodes {
+			nodes = append(nodes, fmt.Sprintf("  %s: %s", strings.Join(n.Target, " "), strings.ReplaceAll(n.FailureSummary, "\n", " ")))
+		}
+		t.Errorf("%s: %s (%s, %d nodes): %s\n%s", url, v.ID, v.Impact, v.Count, v.Help, strings.Join(nodes, "\n"))
+	}
+	return resp.Status
 }
