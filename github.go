@@ -43,16 +43,7 @@ func NewGitHubDeploy(app constructs.Construct, cfg SiteConfig) (*webapp.GitHubDe
 	}
 	// Where the site is: an IAM stack could be anywhere, but that account
 	// and region are bootstrapped already.
-	var env *awscdk.Environment
-	if cfg.Account != "" || cfg.Region != "" {
-		env = &awscdk.Environment{}
-		if cfg.Account != "" {
-			env.Account = jsii.String(cfg.Account)
-		}
-		if cfg.Region != "" {
-			env.Region = jsii.String(cfg.Region)
-		}
-	}
+	env := cfg.environment()
 	return webapp.NewGitHubDeployStack(app, GitHubDeployStackName, &webapp.GitHubDeployStackProps{
 		StackProps:   awscdk.StackProps{Env: env},
 		Repository:   repo,

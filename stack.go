@@ -212,6 +212,22 @@ func newTable(stack awscdk.Stack, id, partition, sort string, maxWrites float64)
 	return awsdynamodb.NewTable(stack, jsii.String(id), props)
 }
 
+// environment is the account and region cfg names, nil when it names
+// neither (an environment-agnostic stack).
+func (cfg SiteConfig) environment() *awscdk.Environment {
+	if cfg.Account == "" && cfg.Region == "" {
+		return nil
+	}
+	env := &awscdk.Environment{}
+	if cfg.Account != "" {
+		env.Account = jsii.String(cfg.Account)
+	}
+	if cfg.Region != "" {
+		env.Region = jsii.String(cfg.Region)
+	}
+	return env
+}
+
 // StackName is the name of the site's stack for a stage, so that stages can
 // live side by side in one account.
 func StackName(stage string) string {
@@ -220,19 +236,9 @@ func StackName(stage string) string {
 
 // NewSite adds the site's stacks for cfg to app.
 func NewSite(app constructs.Construct, cfg SiteConfig) *SiteStack {
-	var env *awscdk.Environment
-	if cfg.Account != "" || cfg.Region != "" {
-		env = &awscdk.Environment{}
-		if cfg.Account != "" {
-			env.Account = jsii.String(cfg.Account)
-		}
-		if cfg.Region != "" {
-			env.Region = jsii.String(cfg.Region)
-		}
-	}
 	return NewSiteStack(app, StackName(cfg.Name), &SiteStackProps{
 		StackProps: awscdk.StackProps{
-			Env:         env,
+			Env:         cfg.environment(),
 			Description: jsii.String("Go web app on Lambda, API Gateway, S3 and CloudFront (stage " + cfg.Name + ")"),
 		},
 		Config: cfg,

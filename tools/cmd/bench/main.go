@@ -613,42 +613,13 @@ func (r *runner) wrk() error {
 		return err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	logFile, err := os.Create(filepath.Join(r.logs, "dev.log"))
+	srv := exec.Command(dev)
+	srv.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
+	stop, err := r.startServer(srv, "dev.log", base, 90*time.Second, 10*time.Second, 50)
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	srv := exec.Command(dev)
-	srv.Dir, srv.Env = r.root, append(os.Environ(), "PORT="+strconv.Itoa(port))
-	srv.Stdout, srv.Stderr = logFile, logFile
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-	}()
-	if err := waitHealthy(base+"/healthz", 90*time.Second); err != nil {
-		return fmt.Errorf("%w (log: %s)", err, logFile.Name())
-	}
-	for i := range 50 {
-		body := fmt.Sprintf(`{"title":"Todo %d: buy 牛乳 and bread","priority":%d}`, i, i%5+1)
-		resp, err := http.Post(base+"/todos", "application/json", strings.NewReader(body))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("POST /todos: %s", resp.Status)
-		}
-	}
+	defer stop()
 	secs := strconv.Itoa(max(1, int(r.wrkDuration.Seconds())))
 	fmt.Printf("wrk -t2 -c16 -d%ss --latency against %s (tools/cmd/dev with dynalite, 50 todos), one path after the other:\n", secs, base)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -681,6 +652,53 @@ func (r *runner) wrk() error {
 	}
 	tw.Flush()
 	return nil
+}
+
+// startServer starts srv in the module's root with its output in
+// logs/logName, waits until base's /healthz answers (for up to healthTimeout)
+// and adds todos todos through the JSON API, so that pages have content.
+// stop ends the server with SIGTERM, and kills it if it has not exited after
+// grace.
+func (r *runner) startServer(srv *exec.Cmd, logName, base string, healthTimeout, grace time.Duration, todos int) (stop func(), err error) {
+	logFile, err := os.Create(filepath.Join(r.logs, logName))
+	if err != nil {
+		return nil, err
+	}
+	srv.Dir, srv.Stdout, srv.Stderr = r.root, logFile, logFile
+	if err := srv.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	stop = func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { srv.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(grace):
+			srv.Process.Kill()
+			<-done
+		}
+		logFile.Close()
+	}
+	if err := waitHealthy(base+"/healthz", healthTimeout); err != nil {
+		stop()
+		return nil, fmt.Errorf("%w (log: %s)", err, logFile.Name())
+	}
+	for i := range todos {
+		body := fmt.Sprintf(`{"title":"Todo %d: buy 牛乳 and bread","priority":%d}`, i, i%5+1)
+		resp, err := http.Post(base+"/todos", "application/json", strings.NewReader(body))
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			stop()
+			return nil, fmt.Errorf("POST /todos: %s", resp.Status)
+		}
+	}
+	return stop, nil
 }
 
 func waitHealthy(url string, timeout time.Duration) error {

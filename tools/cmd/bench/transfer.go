@@ -8,8 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -37,41 +35,12 @@ func (r *runner) transfer() error {
 		return err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	logFile, err := os.Create(filepath.Join(r.logs, "local.log"))
+	stop, err := r.startServer(exec.Command(bin, "local", "-port", strconv.Itoa(port), "-watch=false"),
+		"local.log", base, 5*time.Minute, 15*time.Second, 20)
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	srv := exec.Command(bin, "local", "-port", strconv.Itoa(port), "-watch=false")
-	srv.Dir, srv.Stdout, srv.Stderr = r.root, logFile, logFile
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-	}()
-	if err := waitHealthy(base+"/healthz", 5*time.Minute); err != nil {
-		return fmt.Errorf("%w (log: %s)", err, logFile.Name())
-	}
-	for i := range 20 {
-		body := fmt.Sprintf(`{"title":"Todo %d: buy 牛乳 and bread","priority":%d}`, i, i%5+1)
-		resp, err := http.Post(base+"/todos", "application/json", strings.NewReader(body))
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("POST /todos: %s", resp.Status)
-		}
-	}
+	defer stop()
 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableCompression: true}}
 	plain, err := bench.VisitPage(client, base, "/", "", nil)
