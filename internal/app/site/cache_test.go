@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -48,7 +49,7 @@ func TestHelloStaysPrivateForAnAuthenticatedRequest(t *testing.T) {
 // TestAnErrorIsNeverPublic: a handler that marked its page public and then
 // failed sends the error private.
 func TestAnErrorIsNeverPublic(t *testing.T) {
-	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), templates: pageTemplates(webappassets.Plain())}
 	for _, html := range []bool{true, false} {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest("GET", "/about", nil)
