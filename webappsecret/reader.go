@@ -82,6 +82,12 @@ func Get(ctx context.Context, name string) (string, error) {
 	return defaultReader.Get(ctx, name)
 }
 
+// Refresh reads the named secret again with the package's Reader, as
+// Reader.Refresh does.
+func Refresh(ctx context.Context, name string) (string, error) {
+	return defaultReader.Refresh(ctx, name)
+}
+
 // Get returns the value of the secret name (as named in the construct's
 // Props.Secrets): the cached value while it is younger than TTL, else the
 // store's current one. A value older than TTL but younger than twice that
@@ -95,14 +101,7 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 		return "", &Error{Name: name, Reason: "is not a secret name: use an upper-case letter, then upper-case letters, digits and '_', as in Props.Secrets"}
 	}
 	r.mu.Lock()
-	if r.entries == nil {
-		r.entries = map[string]*entry{}
-	}
-	e := r.entries[name]
-	if e == nil {
-		e = &entry{}
-		r.entries[name] = e
-	}
+	e := r.entryLocked(name)
 	age := r.clock().Sub(e.fetched)
 	if e.has && age < r.ttl() {
 		v := e.value
@@ -129,6 +128,47 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 	case <-ctx.Done():
 		return "", &Error{Name: name, Reason: "the request ended before the secret was read", Err: ctx.Err()}
 	}
+}
+
+// Refresh reads the secret from its store now, whatever the cache holds,
+// keeps the value for the TTL and returns it: for a caller that has learnt
+// the cached value is stale — a webhook whose signature fails with it right
+// after the secret was rotated. A read already under way is joined rather
+// than repeated. Every call that reaches here is a request to SSM or Secrets
+// Manager, so callers bound how often they call it (a signature that fails
+// may well be an attacker's).
+func (r *Reader) Refresh(ctx context.Context, name string) (string, error) {
+	if !ValidName(name) {
+		return r.Get(ctx, name) // the same error as Get's
+	}
+	r.mu.Lock()
+	e := r.entryLocked(name)
+	c := e.inflight
+	if c == nil {
+		c = &call{done: make(chan struct{})}
+		e.inflight = c
+		go r.load(context.WithoutCancel(ctx), name, e, c)
+	}
+	r.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.value, c.err
+	case <-ctx.Done():
+		return "", &Error{Name: name, Reason: "the request ended before the secret was read", Err: ctx.Err()}
+	}
+}
+
+// entryLocked is name's entry, made on first use; r.mu is held.
+func (r *Reader) entryLocked(name string) *entry {
+	if r.entries == nil {
+		r.entries = map[string]*entry{}
+	}
+	e := r.entries[name]
+	if e == nil {
+		e = &entry{}
+		r.entries[name] = e
+	}
+	return e
 }
 
 // load reads the secret into e and ends the call c. A failed read keeps

@@ -337,3 +337,32 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshReadsAgainWhateverTheCacheHolds: after a rotation Get keeps the
+// old value for its TTL; Refresh reads the new one at once, and Get then
+// returns it from the cache.
+func TestRefreshReadsAgainWhateverTheCacheHolds(t *testing.T) {
+	srv := awsjsontest.New(t)
+	srv.PutParameter("/app/twilio", awsjsontest.Parameter{Value: "before-rotation"})
+	r := newReader(srv, map[string]string{"WEBAPP_SECRET_TWILIO_AUTH_TOKEN": "ssm:/app/twilio"}, nil)
+	ctx := context.Background()
+	if got, err := r.Get(ctx, "TWILIO_AUTH_TOKEN"); err != nil || got != "before-rotation" {
+		t.Fatalf("Get = %q, %v; want before-rotation", got, err)
+	}
+	srv.PutParameter("/app/twilio", awsjsontest.Parameter{Value: "after-rotation"})
+	if got, _ := r.Get(ctx, "TWILIO_AUTH_TOKEN"); got != "before-rotation" {
+		t.Fatalf("Get right after the rotation = %q, want the cached before-rotation", got)
+	}
+	if got, err := r.Refresh(ctx, "TWILIO_AUTH_TOKEN"); err != nil || got != "after-rotation" {
+		t.Fatalf("Refresh = %q, %v; want after-rotation", got, err)
+	}
+	if got, _ := r.Get(ctx, "TWILIO_AUTH_TOKEN"); got != "after-rotation" {
+		t.Errorf("Get after Refresh = %q, want after-rotation from the cache", got)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d reads from SSM, want 2 (Get's first, Refresh's)", n)
+	}
+	if _, err := r.Refresh(ctx, "not a name"); err == nil {
+		t.Error("Refresh of an invalid name succeeded")
+	}
+}
