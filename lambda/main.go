@@ -65,7 +65,8 @@ func main() {
 		logger.Warn("LOG_LEVEL is not debug, info, warn or error: logging at info", "LOG_LEVEL", os.Getenv("LOG_LEVEL"))
 	}
 	debug, _ := strconv.ParseBool(os.Getenv("DEBUG"))
-	cfg := site.Config{Logger: logger, Debug: debug, TwilioAuthToken: twilioAuthToken}
+	cfg := site.Config{Logger: logger, Debug: debug,
+		TwilioAuthToken: twilioAuthToken, TwilioRefreshAuthToken: twilioRefreshAuthToken}
 	if err := cfg.ReadEnv(os.Getenv); err != nil {
 		logger.Error("cannot start", "err", err.Error())
 		os.Exit(1)
@@ -96,7 +97,12 @@ func logLevel(s string) (level slog.Level, bad bool) {
 }
 
 // twilioAuthToken reads the Twilio webhook's secret, on first use and then
-// from webappsecret's cache.
+// from webappsecret's cache; twilioRefreshAuthToken reads it past the cache,
+// which the webhook does when a signature fails (a token just rotated).
 func twilioAuthToken(ctx context.Context) (string, error) {
 	return webappsecret.Get(ctx, "TWILIO_AUTH_TOKEN")
+}
+
+func twilioRefreshAuthToken(ctx context.Context) (string, error) {
+	return webappsecret.Refresh(ctx, "TWILIO_AUTH_TOKEN")
 }

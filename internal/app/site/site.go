@@ -88,6 +88,10 @@ type Config struct {
 	// package twilio) checks each request's signature. Default: none, and
 	// those routes answer 503 saying TWILIO_AUTH_TOKEN is not configured.
 	TwilioAuthToken func(ctx context.Context) (string, error)
+	// TwilioRefreshAuthToken reads that token again past its cache, when a
+	// signature fails with it (at most once a minute): a rotated token is
+	// accepted at once. Default: none (twilio.Config.RefreshAuthToken).
+	TwilioRefreshAuthToken func(ctx context.Context) (string, error)
 
 	// Assets are the static files' published names, which the pages link
 	// (webappassets.Load in the function). Default: webappassets.Plain(),
@@ -198,7 +202,7 @@ func New(cfg Config) http.Handler {
 	s.api("PUT /todos/{id}", s.signedIn(s.updateTodo))
 	s.api("DELETE /todos/{id}", s.signedIn(s.deleteTodo))
 
-	s.mountTwilio(cfg.TwilioAuthToken)
+	s.mountTwilio(cfg.TwilioAuthToken, cfg.TwilioRefreshAuthToken)
 
 	return s.middleware(http.HandlerFunc(s.route))
 }

@@ -12,8 +12,8 @@ import (
 // shows a webhook's failing body in its debugger. Twilio's posts carry no
 // Origin nor Sec-Fetch-Site, so webapphttp's cross-site check lets them
 // through without a bypass; the signature is their authentication.
-func (s *server) mountTwilio(authToken func(ctx context.Context) (string, error)) {
-	tw := twilio.New(twilio.Config{Store: s.store, AuthToken: authToken, Now: s.now, Logger: s.log})
+func (s *server) mountTwilio(authToken, refreshAuthToken func(ctx context.Context) (string, error)) {
+	tw := twilio.New(twilio.Config{Store: s.store, AuthToken: authToken, RefreshAuthToken: refreshAuthToken, Now: s.now, Logger: s.log})
 	s.api("POST "+twilio.VoicePath, tw.Voice)
 	s.api("POST "+twilio.GatherPath, tw.Gather)
 }

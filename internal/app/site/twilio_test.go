@@ -430,3 +430,48 @@ func FuzzTwilioGather(f *testing.F) {
 		}
 	})
 }
+
+// TestTwilioAcceptsARotatedTokenAtOnce: a request signed with a token newer
+// than the cached one is checked again with the token read afresh, and
+// passes; badly signed requests make at most one such read a minute.
+func TestTwilioAcceptsARotatedTokenAtOnce(t *testing.T) {
+	const rotated = "rotated-auth-token-fedcba9876543210"
+	shape := twilioShapes[0]
+	store := newMemStore()
+	ts := &twilioSite{store: store, logs: &bytes.Buffer{}, now: time.Unix(1_765_000_000, 0)}
+	var refreshes int
+	ts.h = New(Config{
+		Store: store, Logger: slog.New(slog.NewJSONHandler(ts.logs, nil)),
+		Now:             func() time.Time { return ts.now },
+		TwilioAuthToken: staticToken, // the cache still holds the old token
+		TwilioRefreshAuthToken: func(context.Context) (string, error) {
+			refreshes++
+			return rotated, nil
+		},
+	})
+
+	if w := ts.do(signedPost(t, shape, twilio.VoicePath, callParams(), rotated)); w.Code != http.StatusOK {
+		t.Fatalf("signed with the rotated token: %d %s, want 200", w.Code, w.Body)
+	}
+	if refreshes != 1 {
+		t.Fatalf("%d refreshes, want 1", refreshes)
+	}
+	for range 3 {
+		if w := ts.do(signedPost(t, shape, twilio.VoicePath, callParams(), "an attacker's guess")); w.Code != http.StatusForbidden {
+			t.Errorf("badly signed: %d, want 403", w.Code)
+		}
+	}
+	if refreshes != 1 {
+		t.Errorf("%d refreshes after three bad signatures within the minute, want still 1", refreshes)
+	}
+	ts.now = ts.now.Add(twilio.RefreshInterval)
+	if w := ts.do(signedPost(t, shape, twilio.VoicePath, callParams(), "an attacker's guess")); w.Code != http.StatusForbidden {
+		t.Errorf("badly signed a minute later: %d, want 403", w.Code)
+	}
+	if refreshes != 2 {
+		t.Errorf("%d refreshes a minute later, want 2", refreshes)
+	}
+	if strings.Contains(ts.logs.String(), rotated) || strings.Contains(ts.logs.String(), twilioToken) {
+		t.Errorf("a token reached the log: %s", ts.logs)
+	}
+}

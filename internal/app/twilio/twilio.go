@@ -63,6 +63,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -87,6 +88,13 @@ type Config struct {
 	// error from it gets 503 too; the token itself never reaches a log or a
 	// response.
 	AuthToken func(ctx context.Context) (string, error)
+	// RefreshAuthToken reads the token again, past the reader's cache, when
+	// a signature does not match the token AuthToken gave: a token rotated
+	// in Twilio and in the secret at once is then accepted at once, not
+	// after the cache's TTL. It is called at most once per RefreshInterval
+	// per Handler, so a flood of badly signed requests cannot become reads
+	// of the secret's store. Default: none (a rotation waits for the TTL).
+	RefreshAuthToken func(ctx context.Context) (string, error)
 	// Now is the clock of the gathers' issue times. Default: time.Now.
 	Now func() time.Time
 	// Logger receives why requests were refused (never the signature or
@@ -139,13 +147,21 @@ var (
 		Message: "this gather was applied already: a signed request counts once"}
 )
 
+// RefreshInterval is how often at most a Handler reads the auth token
+// again after a signature failed (Config.RefreshAuthToken).
+const RefreshInterval = time.Minute
+
 // Handler serves the webhook's two routes. Make it with New.
 type Handler struct {
 	store     Store
 	authToken func(ctx context.Context) (string, error)
+	refresh   func(ctx context.Context) (string, error)
 	now       func() time.Time
 	log       *slog.Logger
 	replays   *replays
+
+	refreshMu     sync.Mutex
+	lastRefreshed time.Time // when refresh was last called
 }
 
 // New returns the handlers. It panics if cfg.Store is nil, a mistake of the
@@ -154,7 +170,7 @@ func New(cfg Config) *Handler {
 	if cfg.Store == nil {
 		panic("twilio: Config.Store is nil: give the todo store")
 	}
-	h := &Handler{store: cfg.Store, authToken: cfg.AuthToken, now: cfg.Now, log: cfg.Logger,
+	h := &Handler{store: cfg.Store, authToken: cfg.AuthToken, refresh: cfg.RefreshAuthToken, now: cfg.Now, log: cfg.Logger,
 		replays: newReplays(GatherWindow, MaxRemembered)}
 	if h.now == nil {
 		h.now = time.Now
@@ -259,6 +275,30 @@ func (h *Handler) checkIssued(r *http.Request) error {
 }
 
 // callSid is the shape of Twilio's call ids.
+// validAfterRefresh checks the signature again with a token read afresh,
+// if one may be read now (RefreshInterval) and differs from token.
+func (h *Handler) validAfterRefresh(r *http.Request, token string, u *url.URL, params url.Values, sig []byte) bool {
+	if h.refresh == nil {
+		return false
+	}
+	h.refreshMu.Lock()
+	now := h.now()
+	due := h.lastRefreshed.IsZero() || now.Sub(h.lastRefreshed) >= RefreshInterval
+	if due {
+		h.lastRefreshed = now
+	}
+	h.refreshMu.Unlock()
+	if !due {
+		return false
+	}
+	fresh, err := h.refresh(r.Context())
+	if err != nil {
+		h.log.WarnContext(r.Context(), "twilio: the auth token could not be read again", "requestId", requestID(r), "err", errText(err))
+		return false
+	}
+	return fresh != "" && fresh != token && valid(fresh, u, params, sig)
+}
+
 var callSid = regexp.MustCompile(`^CA[0-9a-f]{32}$`)
 
 // verify reads r's form and checks its signature, in this order, each
@@ -307,7 +347,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) (url.Values, [s
 		h.log.ErrorContext(r.Context(), "twilio: the auth token could not be read", "requestId", requestID(r), "err", errText(err))
 		return nil, sig, errTokenUnavailable
 	}
-	if !valid(token, webapphttp.PublicURL(r), params, decoded) {
+	if u := webapphttp.PublicURL(r); !valid(token, u, params, decoded) && !h.validAfterRefresh(r, token, u, params, decoded) {
 		h.refused(r, "signature does not match")
 		return nil, sig, errBadSignature
 	}
