@@ -372,25 +372,34 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("missing page", func(t *testing.T) {
-		w.expect(base + "/no-such-page")
-		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/no-such-page"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.error .status`)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		title, err := chromedp.Run(ctx, chromedp.Title())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.Status != 404 || status != "404" {
-			t.Errorf("GET /no-such-page = %d, page status %q (title %q); want the 404 page", resp.Status, status, title)
-		}
-		w.check(t, "missing page")
-		checkCSP(t, ctx, "missing page")
+		visitMissingPage(t, ctx, w, base)
 	})
+}
+
+// visitMissingPage loads a path the site does not have and checks that the
+// 404 page answers, with no problem in the tab and no CSP violation; it
+// returns the response, for more checks.
+func visitMissingPage(t *testing.T, ctx context.Context, w *watcher, base string) *network.Response {
+	t.Helper()
+	w.expect(base + "/no-such-page")
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/no-such-page"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.error .status`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 404 || status != "404" {
+		t.Errorf("GET /no-such-page = %d, page status %q (title %q); want the 404 page", resp.Status, status, title)
+	}
+	w.check(t, "missing page")
+	checkCSP(t, ctx, "missing page")
+	return resp
 }
 
 // todoTitles reads the titles of the todos on the page.

@@ -107,21 +107,8 @@ func TestSmoke(t *testing.T) {
 	})
 
 	t.Run("missing page", func(t *testing.T) {
-		w.expect(base + "/no-such-page")
-		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/no-such-page"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.error .status`)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.Status != 404 || status != "404" {
-			t.Errorf("GET /no-such-page = %d, page status %q; want the 404 page", resp.Status, status)
-		}
+		resp := visitMissingPage(t, ctx, w, base)
 		checkSecurityHeaders(t, "GET /no-such-page", resp.Headers)
-		w.check(t, "missing page")
-		checkCSP(t, ctx, "missing page")
 	})
 }
 
