@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gowebapp/webapp/constructs/webapp"
 	"github.com/gowebapp/webapp/tools/cdktest"
 )
 
@@ -79,5 +80,43 @@ func TestReadmeStagesAreCdkJsons(t *testing.T) {
 	}
 	if stages := cdktest.CdkJSONContext(t)["stages"]; !reflect.DeepEqual(shown["stages"], stages) {
 		t.Errorf("README shows the stages\n%v\ncdk.json has\n%v", shown["stages"], stages)
+	}
+}
+
+// TestReadmesListEveryStageSetting: the "Settings:" paragraphs of the README
+// and of the README that `webapp new` writes name every key a stage may
+// have, and nothing else in backquotes that is not one, so a new setting
+// cannot go undocumented in either.
+func TestReadmesListEveryStageSetting(t *testing.T) {
+	var keys []string
+	st := reflect.TypeFor[webapp.StageSettings]()
+	for i := range st.NumField() {
+		if name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	slices.Sort(keys)
+	for _, file := range []string{"README.md", "internal/cli/scaffold/site/README.md.tmpl"} {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, ok := strings.Cut(string(raw), "\nSettings: ")
+		if !ok {
+			t.Fatalf("%s has no paragraph starting \"Settings: \"", file)
+		}
+		paragraph, _, _ := strings.Cut(rest, "\n\n")
+		paragraph, _, _ = strings.Cut(paragraph, "; an unknown")
+		paragraph, _, _ = strings.Cut(paragraph, ". An unknown")
+		// A setting's values may follow it in parentheses.
+		paragraph = regexp.MustCompile(`\([^)]*\)`).ReplaceAllString(paragraph, "")
+		var listed []string
+		for _, m := range regexp.MustCompile("`([A-Za-z]+)`").FindAllStringSubmatch(paragraph, -1) {
+			listed = append(listed, m[1])
+		}
+		slices.Sort(listed)
+		if !slices.Equal(listed, keys) {
+			t.Errorf("%s lists the settings %v; webapp.StageSettings has %v", file, listed, keys)
+		}
 	}
 }
