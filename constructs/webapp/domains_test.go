@@ -71,7 +71,7 @@ func TestEachNameHasAliasRecordsInItsZone(t *testing.T) {
 func TestViewerRequestRedirectsTheOtherNames(t *testing.T) {
 	props := cdktest.Props(t, config(t, "several-names").tpl, "AWS::CloudFront::Function")
 	code, _ := props["FunctionCode"].(string)
-	for _, want := range []string{`var mainHost = "www.example.com";`, `var redirectHosts = ["www.example.net","example.com"];`, "statusCode: 301", "x-forwarded-host"} {
+	for _, want := range []string{`var mainHost = "www.example.com";`, `var redirectHosts = ["www.example.net","example.com"];`, "statusCode: read ? 301 : 308", "x-forwarded-host"} {
 		if !strings.Contains(code, want) {
 			t.Errorf("function code does not contain %s:\n%s", want, code)
 		}

@@ -1,8 +1,9 @@
 // Several names, one site: a request for one of the site's other names is
-// answered here, at the edge, with a 301 to the same path and query string on
-// the main name, so that every page has one address (one set of cookies, one
-// entry in search engines). Every other Host (the main name, the
-// distribution's own *.cloudfront.net name, a local address) is served.
+// answered here, at the edge, with a 301 (308 but for GET and HEAD) to the
+// same path and query string on the main name, so that every page has one
+// address (one set of cookies, one entry in search engines). Every other
+// Host (the main name, the distribution's own *.cloudfront.net name, a local
+// address) is served.
 //
 // The names are set at synth, from DomainName and AlternateDomainNames.
 var mainHost = "";
@@ -15,9 +16,14 @@ function handler(event) {
     return forwardHost(event);
   }
   var query = queryString(request.querystring);
+  // 301 for reads, as browsers and search engines expect; 308 for the other
+  // methods, which a 301 would turn into a GET without the body (a form
+  // posted to an old name), while 308 makes the client send it again to
+  // the main name.
+  var read = request.method === "GET" || request.method === "HEAD";
   return {
-    statusCode: 301,
-    statusDescription: "Moved Permanently",
+    statusCode: read ? 301 : 308,
+    statusDescription: read ? "Moved Permanently" : "Permanent Redirect",
     headers: {
       location: { value: "https://" + mainHost + ascii(request.uri) + (query === "" ? "" : "?" + query) },
     },

@@ -82,6 +82,18 @@ func TestOtherNamesAreRedirectedWithPathAndQuery(t *testing.T) {
 	}
 }
 
+// TestOtherMethodsAreRedirectedWith308: a form posted to another name is
+// sent again, with its method and body, to the main name.
+func TestOtherMethodsAreRedirectedWith308(t *testing.T) {
+	for _, method := range []string{"POST", "PUT", "DELETE"} {
+		out := runViewerRequest(t, severalNames, `{"method":"`+method+`","uri":"/todos","headers":{"host":{"value":"example.com"}},"cookies":{},
+			"querystring":{"q":{"value":"a%26b"}}}`)
+		if want := "https://www.example.com/todos?q=a%26b"; out["statusCode"] != float64(308) || out["statusDescription"] != "Permanent Redirect" || location(out) != want {
+			t.Errorf("%s: function returned %v, want a 308 to %s", method, out, want)
+		}
+	}
+}
+
 // TestRedirectKeepsTheQueryAsParsed: what the app reads from the query on
 // the main name is what the viewer sent to the other one.
 func TestRedirectKeepsTheQueryAsParsed(t *testing.T) {
