@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/gowebapp/webapp/tools/runtimeapi"
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
@@ -219,7 +220,7 @@ func TestExampleBootstrapServesApiGatewayEvents(t *testing.T) {
 			req:        request{fixture: viaCloudFront, method: "GET", path: "/"},
 			status:     http.StatusOK,
 			header:     map[string]string{"Content-Type": "text/html; charset=utf-8"},
-			bodyHas:    []string{`href="/api/hello"`, `action="/notes"`},
+			bodyHas:    []string{`href="/api/hello"`, `action="/notes"`, `href="` + hashedStylesheet(t) + `"`},
 			bodyHasNot: []string{"/docs/"},
 		},
 		{
@@ -318,4 +319,16 @@ func TestExampleBootstrapServesApiGatewayEvents(t *testing.T) {
 	if strings.Contains(logs.String(), originKey) {
 		t.Errorf("the function's output holds the origin key:\n%s", logs.String())
 	}
+}
+
+// hashedStylesheet is the name the construct publishes public/css/docs.css
+// under, which the page must link: the bundle's manifest reached the
+// function.
+func hashedStylesheet(t *testing.T) string {
+	t.Helper()
+	css, err := os.ReadFile("public/css/docs.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webappassets.HashedPath("/css/docs.css", css)
 }

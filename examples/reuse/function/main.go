@@ -9,32 +9,50 @@
 //
 // Every link and redirect goes through webapphttp.URL, so the same handlers
 // work behind CloudFront (the stage is the origin path, links at the root)
-// and on the execute-api domain (links under /<stage>).
+// and on the execute-api domain (links under /<stage>). The stylesheet is
+// linked by the content-hashed name the construct published it under
+// (webappassets: the manifest beside bootstrap), so a page always gets the
+// stylesheet it was deployed with.
 package main
 
 import (
 	"encoding/json"
 	"html/template"
+	"log/slog"
 	"net/http"
+	"os"
 
+	"github.com/gowebapp/webapp/webappassets"
 	"github.com/gowebapp/webapp/webapphttp"
 )
 
 func main() {
-	webapphttp.Start(newMux())
+	assets, err := webappassets.Load()
+	if err != nil {
+		slog.Error("cannot start", "err", err.Error())
+		os.Exit(1)
+	}
+	webapphttp.Start(newMux(assets))
 }
 
-func newMux() *http.ServeMux {
+func newMux(assets *webappassets.Manifest) *http.ServeMux {
+	page := newPage(assets)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", home)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { home(page, w, r) })
 	mux.HandleFunc("POST /notes", addNote)
 	mux.HandleFunc("GET /api/hello", hello)
 	return mux
 }
 
-var page = template.Must(template.New("page").Parse(`<!doctype html>
+// newPage is the page's template, linking the static files by the names
+// assets gives.
+func newPage(assets *webappassets.Manifest) *template.Template {
+	return template.Must(template.New("page").Funcs(assets.FuncMap()).Parse(pageHTML))
+}
+
+const pageHTML = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Docs</title><link rel="stylesheet" href="/css/docs.css"></head>
+<head><meta charset="utf-8"><title>Docs</title><link rel="stylesheet" href="{{asset "/css/docs.css"}}"></head>
 <body>
 <h1>Docs</h1>
 {{if .Sent}}<p role="status">Thanks for the note.</p>{{end}}
@@ -45,9 +63,9 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 </form>
 </body>
 </html>
-`))
+`
 
-func home(w http.ResponseWriter, r *http.Request) {
+func home(page *template.Template, w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	page.Execute(w, struct {
 		Sent               bool
