@@ -51,6 +51,8 @@ func TestFunctionLinksNoCDK(t *testing.T) {
 	for _, pkg := range []string{
 		"github.com/gowebapp/webapp/webapphttp",
 		"github.com/gowebapp/webapp/webappassets",
+		"github.com/gowebapp/webapp/webappaws",
+		"github.com/gowebapp/webapp/webappsecret",
 		"github.com/gowebapp/webapp/lambda",
 	} {
 		if found := cdkDeps(t, pkg); len(found) > 0 {
