@@ -1,7 +1,6 @@
 package localsite
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -79,8 +78,8 @@ func invokeEcho(t *testing.T, l *lambdaRuntime, path string) (echoAnswer, error)
 func TestFunctionRunsWithItsEnvironmentLikeLambda(t *testing.T) {
 	fn := &Function{LogicalID: "Echo", Name: "web-Echo-ABC", Timeout: time.Second, MemoryMB: 512, LogFormat: "JSON",
 		LogGroup: "/aws/lambda/web-Echo-ABC", Environment: map[string]string{"TABLE_NAME": "web-Table-XYZ"}}
-	var log bytes.Buffer
-	l := newLambdaRuntime(fn, echoBinary(t), []string{"AWS_REGION=eu-west-1"}, 2, &syncWriter{w: &log}, nil)
+	log := &lockedLog{}
+	l := newLambdaRuntime(fn, echoBinary(t), []string{"AWS_REGION=eu-west-1"}, 2, log, nil)
 	defer l.Close()
 
 	a, err := invokeEcho(t, l, "/")
@@ -135,8 +134,8 @@ func TestFunctionRunsWithItsEnvironmentLikeLambda(t *testing.T) {
 // thrown away: the init id tells which.
 func TestFailedRuntimeIsReplacedByAFreshInit(t *testing.T) {
 	fn := &Function{LogicalID: "Echo", Name: "web-Echo-ABC", Timeout: 5 * time.Second, MemoryMB: 128}
-	var log bytes.Buffer
-	l := newLambdaRuntime(fn, echoBinary(t), nil, 1, &syncWriter{w: &log}, nil)
+	log := &lockedLog{}
+	l := newLambdaRuntime(fn, echoBinary(t), nil, 1, log, nil)
 	defer l.Close()
 	initOf := func(path string) string {
 		t.Helper()

@@ -1,7 +1,6 @@
 package localsite
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/md5"
@@ -98,28 +97,17 @@ func needNode(t *testing.T) {
 
 // testEdge returns the site's edge with a fake function and, for the
 // viewer function, a node worker.
-func testEdge(t *testing.T, site *Site, respond func(restEvent) (any, error)) (*edge, *fakeFunction, *bytes.Buffer) {
+func testEdge(t *testing.T, site *Site, respond func(restEvent) (any, error)) (*edge, *fakeFunction, *lockedLog) {
 	t.Helper()
 	needNode(t)
-	var log bytes.Buffer
-	n, err := startNode(site.ViewerFunctions, &syncWriter{w: &log})
+	log := &lockedLog{}
+	n, err := startNode(site.ViewerFunctions, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
 	fn := &fakeFunction{respond: respond}
-	return newEdge(site, fn.invoke, n, nil, &syncWriter{w: &log}), fn, &log
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+	return newEdge(site, fn.invoke, n, nil, log), fn, log
 }
 
 func serve(h http.Handler, r *http.Request) *http.Response {

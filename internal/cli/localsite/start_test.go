@@ -248,7 +248,8 @@ func waitFor(t *testing.T, log *lockedLog, want string) {
 	}
 }
 
-// lockedLog is the site's log, written from many goroutines.
+// lockedLog is a log that many goroutines write (a site, an edge, a
+// function's runtime) while a test reads it.
 type lockedLog struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

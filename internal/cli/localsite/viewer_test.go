@@ -173,12 +173,12 @@ func TestBodiesOverTheLimitsAreRefusedAsDeployed(t *testing.T) {
 }
 
 func TestCrashedFunctionIs502AndTheNextRequestRunsAFreshInit(t *testing.T) {
-	var log bytes.Buffer
+	log := &lockedLog{}
 	fn := &Function{LogicalID: "Echo", Name: "web-Echo-ABC", Timeout: 5 * time.Second, MemoryMB: 128}
-	l := newLambdaRuntime(fn, echoBinary(t), nil, 1, &syncWriter{w: &log}, nil)
+	l := newLambdaRuntime(fn, echoBinary(t), nil, 1, log, nil)
 	t.Cleanup(l.Close)
 	invoke := func(ctx context.Context, _ *Function, payload []byte) ([]byte, error) { return l.Invoke(ctx, payload) }
-	url := "http://" + listen(t, edgeWith(t, fixtureSite(t), invoke, &syncWriter{w: &log})) + "/"
+	url := "http://" + listen(t, edgeWith(t, fixtureSite(t), invoke, log)) + "/"
 
 	initOf := func(path string) string {
 		t.Helper()
