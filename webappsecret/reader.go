@@ -98,7 +98,7 @@ func Refresh(ctx context.Context, name string) (string, error) {
 // next caller.
 func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 	if !ValidName(name) {
-		return "", &Error{Name: name, Reason: "is not a secret name: use an upper-case letter, then upper-case letters, digits and '_', as in Props.Secrets"}
+		return "", invalidName(name)
 	}
 	r.mu.Lock()
 	e := r.entryLocked(name)
@@ -108,26 +108,14 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 		r.mu.Unlock()
 		return v, nil
 	}
-	c := e.inflight
-	if c == nil {
-		c = &call{done: make(chan struct{})}
-		e.inflight = c
-		// Not bound to this caller's request: the others waiting for it
-		// would get this one's cancellation.
-		go r.load(context.WithoutCancel(ctx), name, e, c)
-	}
+	c := r.readLocked(ctx, name, e)
 	if e.has && age < 2*r.ttl() {
 		v := e.value
 		r.mu.Unlock()
 		return v, nil
 	}
 	r.mu.Unlock()
-	select {
-	case <-c.done:
-		return c.value, c.err
-	case <-ctx.Done():
-		return "", &Error{Name: name, Reason: "the request ended before the secret was read", Err: ctx.Err()}
-	}
+	return wait(ctx, name, c)
 }
 
 // Refresh reads the secret from its store now, whatever the cache holds,
@@ -139,17 +127,34 @@ func (r *Reader) Get(ctx context.Context, name string) (string, error) {
 // may well be an attacker's).
 func (r *Reader) Refresh(ctx context.Context, name string) (string, error) {
 	if !ValidName(name) {
-		return r.Get(ctx, name) // the same error as Get's
+		return "", invalidName(name)
 	}
 	r.mu.Lock()
-	e := r.entryLocked(name)
-	c := e.inflight
-	if c == nil {
-		c = &call{done: make(chan struct{})}
-		e.inflight = c
-		go r.load(context.WithoutCancel(ctx), name, e, c)
-	}
+	c := r.readLocked(ctx, name, r.entryLocked(name))
 	r.mu.Unlock()
+	return wait(ctx, name, c)
+}
+
+// invalidName is the error of a name no secret can have.
+func invalidName(name string) *Error {
+	return &Error{Name: name, Reason: "is not a secret name: use an upper-case letter, then upper-case letters, digits and '_', as in Props.Secrets"}
+}
+
+// readLocked returns e's read under way, starting one if there is none;
+// r.mu is held.
+func (r *Reader) readLocked(ctx context.Context, name string, e *entry) *call {
+	if e.inflight == nil {
+		e.inflight = &call{done: make(chan struct{})}
+		// Not bound to this caller's request: the others waiting for it
+		// would get this one's cancellation.
+		go r.load(context.WithoutCancel(ctx), name, e, e.inflight)
+	}
+	return e.inflight
+}
+
+// wait returns the outcome of the read c, or an error when ctx ends first
+// (the read goes on for the next caller).
+func wait(ctx context.Context, name string, c *call) (string, error) {
 	select {
 	case <-c.done:
 		return c.value, c.err
